@@ -1,0 +1,174 @@
+"""What every API handler shares: the server's state, ASP.NET-shaped errors, JSON responses,
+request bodies, path ids and finding the caller's tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..binding import BindingError, FilterSpec, bind, parse_query
+from ..models import INT32_MAX, INT32_MIN, BodyError, ErrorBody, Model, decode_body, encode
+from ..sessions import Session, Sessions
+from ..settings import Settings
+from ..store import Store, Tenant
+
+JSON = "application/json; charset=utf-8"
+MAX_BODY = 1024 * 1024
+DENIED = "Authorization has been denied for this request."
+INVALID = "The request is invalid."
+TENANT_HEADER = "x-mock-tenant"
+
+M = TypeVar("M", bound=Model)
+
+
+@dataclass
+class State:
+    """Everything a request can reach: settings, the store and the sessions.
+
+    ``store`` may be replaced whole (a scenario with another seed regenerates the data);
+    handlers read it per request. ``on_reset`` hooks run on every reset with the tenant
+    name (None: every tenant) so that scenario counters and the journal reset with the data.
+    """
+
+    settings: Settings
+    store: Store
+    sessions: Sessions
+    ready: bool = True
+    scenario: Any = None  # the active scenario engine (mockserver.scenarios)
+    journal: Any = None  # the request journal (mockserver.journal)
+    on_reset: list[Callable[[str | None], None]] = field(default_factory=list)
+
+    def reset(self, tenant: str | None = None) -> None:
+        """Seeded data, sessions and every registered hook back to the start (one tenant)."""
+        self.store.reset(tenant)
+        self.sessions.clear(tenant)
+        for hook in self.on_reset:
+            hook(tenant)
+
+
+def state_of(request: Request) -> State:
+    state: State = request.app.state.mock
+    return state
+
+
+class ApiError(HTTPException):
+    """An answer in the real API's error shape: ``Message`` and, for bad input, ``ModelState``."""
+
+    def __init__(
+        self,
+        status_code: int,
+        message: str,
+        model_state: dict[str, list[str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(status_code, message, headers)
+        self.body = encode(ErrorBody(Message=message, ModelState=model_state))
+
+
+def invalid(model_state: dict[str, list[str]]) -> ApiError:
+    return ApiError(400, INVALID, model_state)
+
+
+def error_response(error: ApiError) -> Response:
+    return Response(error.body, error.status_code, error.headers, media_type=JSON)
+
+
+def json_response(body: bytes, headers: dict[str, str] | None = None) -> Response:
+    return Response(body, 200, headers, media_type=JSON)
+
+
+def model_response(value: Model) -> Response:
+    return Response(encode(value), 200, media_type=JSON)
+
+
+def bind_query(request: Request, spec: FilterSpec) -> dict[str, Any]:
+    try:
+        return bind(parse_query(request.scope["query_string"]), spec)
+    except BindingError as error:
+        raise invalid(error.model_state) from None
+
+
+def path_id(request: Request, name: str) -> int:
+    """A path id as int32; anything else is a 400 naming the parameter."""
+    raw: str = request.path_params[name]
+    text = raw.strip()
+    digits = text[1:] if text[:1] in "+-" else text
+    if digits.isdigit() and digits.isascii():
+        value = int(text)
+        if INT32_MIN <= value <= INT32_MAX:
+            return value
+    raise invalid({name: [f"The value '{raw}' is not valid for {name}."]})
+
+
+_JSON_TYPES = ("application/json", "text/json")
+
+
+async def read_body(request: Request, cls: type[M], param: str) -> M:
+    """The validated JSON body: 415 unless JSON, 413 over 1 MiB, 400 naming the bad field."""
+    content_type = request.headers.get("content-type", "")
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media not in _JSON_TYPES and not (
+        media.startswith("application/") and media.endswith("+json")
+    ):
+        shown = media or "(none)"
+        raise ApiError(
+            415, f"The request entity's media type '{shown}' is not supported for this resource."
+        )
+    declared = request.headers.get("content-length")
+    too_large = ApiError(413, f"The request body is larger than {MAX_BODY} bytes.")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise too_large
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    request.state.body = raw
+    try:
+        return decode_body(raw, cls, param)
+    except BodyError as error:
+        raise invalid(error.model_state) from None
+
+
+def session_of(request: Request) -> Session | None:
+    """The caller's live session; a 401 for an unknown or expired one (unless auth is off)
+    and for a missing one when auth is required."""
+    state = state_of(request)
+    mode = state.settings.auth
+    if mode == "off":
+        return None
+    session_id = request.headers.get("session-id")
+    if not session_id:
+        if mode == "required":
+            raise ApiError(401, DENIED)
+        return None
+    session = state.sessions.lookup(session_id)
+    if session is None:
+        raise ApiError(401, DENIED)
+    return session
+
+
+def tenant_of(request: Request) -> Tenant:
+    """The tenant a request works on: its session's, or ``X-Mock-Tenant``, or the default."""
+    session = session_of(request)
+    named = request.headers.get(TENANT_HEADER)
+    if named is not None and session is not None and named != session.tenant:
+        raise invalid(
+            {
+                "X-Mock-Tenant": [
+                    f"The header names tenant '{named}' but the session belongs to "
+                    f"'{session.tenant}'."
+                ]
+            }
+        )
+    name = session.tenant if session is not None else (named or Store.DEFAULT_TENANT)
+    request.state.tenant = name
+    return state_of(request).store.tenant(name)

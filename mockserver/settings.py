@@ -1,0 +1,141 @@
+"""One Settings object for the server: command-line flags, ``MOCKSERVER_*`` variables, defaults.
+
+Every option is declared once in ``OPTIONS``; the command line, the environment and the
+README's table are all read from it. A flag beats its environment variable, which beats the
+default.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+AUTH_MODES = ("off", "optional", "required")
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+class SettingsError(ValueError):
+    """An option value that cannot be used; the message is one clear line."""
+
+
+def _port(text: str) -> int:
+    value = _count(text)
+    if not 0 <= value <= 65535:
+        raise ValueError("must be between 0 and 65535")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError("must be a whole number") from None
+    if value < 0:
+        raise ValueError("must not be negative")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError("must be a whole number") from None
+
+
+def _base_path(text: str) -> str:
+    text = text.strip()
+    if not text or text == "/":
+        return ""
+    if not text.startswith("/"):
+        text = "/" + text
+    if "?" in text or "#" in text or " " in text:
+        raise ValueError("must be a URL path such as /Lemonsoft30")
+    return text.rstrip("/")
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        value = text.strip().lower()
+        if value not in choices:
+            raise ValueError("must be one of " + ", ".join(choices))
+        return value
+
+    return parse
+
+
+def _text(text: str) -> str:
+    return text
+
+
+def _paths(text: str) -> tuple[str, ...]:
+    return tuple(part for part in text.split(os.pathsep) if part)
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str  # attribute of Settings; flag --name-with-dashes; env MOCKSERVER_NAME
+    parse: Callable[[str], Any]
+    help: str
+    repeatable: bool = False
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def env(self) -> str:
+        return "MOCKSERVER_" + self.name.upper()
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("host", _text, "interface to listen on"),
+    Option("port", _port, "port to listen on (0 picks a free one)"),
+    Option("seed", _seed, "seed of the generated data: one seed, byte-identical data"),
+    Option("customers", _count, "number of generated customers"),
+    Option("invoices", _count, "number of generated invoices"),
+    Option("base_path", _base_path, "prefix of every API route, e.g. /Lemonsoft30"),
+    Option("auth", _choice(AUTH_MODES), "session checking: off, optional or required"),
+    Option("log_level", _choice(LOG_LEVELS), "server log level"),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    seed: int = 1
+    customers: int = 200
+    invoices: int = 1000
+    base_path: str = ""
+    auth: str = "optional"
+    log_level: str = "info"
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def with_changes(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def defaults() -> dict[str, Any]:
+    return {f.name: f.default for f in fields(Settings) if f.name != "extra"}
+
+
+def from_sources(
+    flags: Mapping[str, str | None], environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Settings from flag values (None where not given), then ``MOCKSERVER_*``, then defaults."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for option in OPTIONS:
+        raw = flags.get(option.name)
+        source = option.flag
+        if raw is None and option.env in environ:
+            raw, source = environ[option.env], option.env
+        if raw is None:
+            continue
+        try:
+            values[option.name] = option.parse(raw)
+        except ValueError as error:
+            raise SettingsError(f"{source}: {raw!r} {error}") from None
+    return Settings(**values)
