@@ -33,6 +33,7 @@ def serve(settings: Settings) -> None:
 
     from .app import create_app
     from .datagen import generate
+    from .serving import uvicorn_config
 
     dataset = generate(settings.seed, settings.customers, settings.invoices)
     app = create_app(settings, dataset=dataset)
@@ -42,14 +43,7 @@ def serve(settings: Settings) -> None:
         file=sys.stderr,
         flush=True,
     )
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        access_log=settings.log_level in ("info", "debug", "trace"),
-        timeout_graceful_shutdown=2,
-    )
+    uvicorn.Server(uvicorn_config(app, settings)).run()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
