@@ -23,8 +23,9 @@ import msgspec
 from .models import INT32_MAX, INT32_MIN, Model
 
 PREFIX = "filter."
-_INDEXED = re.compile(r"^(.*)\[(\d*)\]$")
-_INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
+_INDEXED = re.compile(r"^(.*)\[(\d*)\]$", re.ASCII)
+# ASCII only: .NET's int parse takes no other script's digits, which Python's \d would.
+_INTEGER = re.compile(r"^\s*[+-]?\d+\s*$", re.ASCII)
 _AT_LEAST_ONE = ("page", "page_size")
 
 # Kinds of bindable field.
@@ -80,7 +81,8 @@ def filter_spec(
 def parse_query(query_string: bytes | str) -> list[tuple[str, str]]:
     """The query's key/value pairs in order, blanks kept (they count as absent later)."""
     if isinstance(query_string, bytes):
-        query_string = query_string.decode("latin-1")
+        # Clients that skip percent-encoding send UTF-8; an invalid byte must not fail here.
+        query_string = query_string.decode("utf-8", "replace")
     return parse_qsl(query_string, keep_blank_values=True)
 
 
@@ -185,8 +187,11 @@ def parse_datetime(value: str) -> datetime:
         if not text or not text[0].isdigit():
             raise ValueError
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        # OverflowError: a moment near year 1 or 9999 whose offset carries it out of range
         raise ValueError(f"The value '{value}' is not a valid ISO 8601 date-time.") from None
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    return moment

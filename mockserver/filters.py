@@ -25,7 +25,7 @@ INVOICE_FILTER: FilterSpec = filter_spec(SalesInvoiceFilter)
 DEFAULT_PAGE = 1
 DEFAULT_PAGE_SIZE = 10
 
-_INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
+_INTEGER = re.compile(r"^\s*[+-]?\d+\s*$", re.ASCII)  # as binding's int32
 
 # (filter field, folded-text column) pairs for plain substring filters.
 _CUSTOMER_SUBSTRINGS = (

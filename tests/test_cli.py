@@ -1,0 +1,254 @@
+"""``mockserver serve``: every flag and its ``MOCKSERVER_*`` variable (a flag beats its
+variable), one clear line and a non-zero exit for an invalid value, and ``python -m
+mockserver`` and the ``mockserver`` script serving for real."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from mockserver import cli
+from mockserver.settings import Settings
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[Settings]:
+    """``cli.main`` runs for real up to the point of serving; the settings it would serve
+    with are collected instead. No ``MOCKSERVER_*`` variable of the caller leaks in."""
+    for name in list(os.environ):
+        if name.startswith("MOCKSERVER_"):
+            monkeypatch.delenv(name)
+    collected: list[Settings] = []
+    monkeypatch.setattr(cli, "serve", collected.append)
+    return collected
+
+
+CORE = {
+    "host": "127.0.0.1",
+    "port": 8080,
+    "seed": 1,
+    "customers": 200,
+    "invoices": 1000,
+    "base_path": "",
+    "auth": "optional",
+    "log_level": "info",
+}
+
+
+def _core(settings: Settings) -> dict[str, Any]:
+    return {name: getattr(settings, name) for name in CORE}
+
+
+def test_defaults(served: list[Settings]) -> None:
+    assert cli.main(["serve"]) == 0
+    assert _core(served[0]) == CORE
+
+
+FLAG_CASES: list[tuple[str, str, str, Any]] = [
+    ("--host", "0.0.0.0", "host", "0.0.0.0"),
+    ("--port", "9000", "port", 9000),
+    ("--port", "0", "port", 0),
+    ("--seed", "42", "seed", 42),
+    ("--seed", "-7", "seed", -7),
+    ("--customers", "5", "customers", 5),
+    ("--customers", "0", "customers", 0),
+    ("--invoices", "12", "invoices", 12),
+    ("--base-path", "/Lemonsoft30", "base_path", "/Lemonsoft30"),
+    ("--base-path", "Lemonsoft30/", "base_path", "/Lemonsoft30"),
+    ("--base-path", "/", "base_path", ""),
+    ("--auth", "off", "auth", "off"),
+    ("--auth", "REQUIRED", "auth", "required"),
+    ("--log-level", "warning", "log_level", "warning"),
+    ("--log-level", "Debug", "log_level", "debug"),
+]
+
+
+@pytest.mark.parametrize(("flag", "value", "name", "expected"), FLAG_CASES)
+def test_each_flag(served: list[Settings], flag: str, value: str, name: str, expected: Any) -> None:
+    assert cli.main(["serve", flag, value]) == 0
+    assert _core(served[0]) == CORE | {name: expected}
+    assert cli.main(["serve", f"{flag}={value}"]) == 0
+    assert _core(served[1]) == CORE | {name: expected}
+
+
+@pytest.mark.parametrize(("flag", "value", "name", "expected"), FLAG_CASES)
+def test_each_environment_variable(
+    served: list[Settings],
+    monkeypatch: pytest.MonkeyPatch,
+    flag: str,
+    value: str,
+    name: str,
+    expected: Any,
+) -> None:
+    monkeypatch.setenv("MOCKSERVER_" + name.upper(), value)
+    assert cli.main(["serve"]) == 0
+    assert _core(served[0]) == CORE | {name: expected}
+
+
+def test_a_flag_beats_its_variable(served: list[Settings], monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in (("PORT", "1"), ("SEED", "2"), ("CUSTOMERS", "3"), ("AUTH", "off"),
+                        ("BASE_PATH", "/env"), ("LOG_LEVEL", "error"), ("HOST", "10.0.0.1"),
+                        ("INVOICES", "4")):  # fmt: skip
+        monkeypatch.setenv("MOCKSERVER_" + name, value)
+    argv = ["serve", "--port", "9001", "--seed", "9", "--auth", "required",
+            "--base-path", "/flag", "--host", "127.0.0.1"]  # fmt: skip
+    assert cli.main(argv) == 0
+    assert _core(served[0]) == CORE | {
+        "port": 9001,
+        "seed": 9,
+        "auth": "required",
+        "base_path": "/flag",
+        "customers": 3,  # no flag: the variable
+        "invoices": 4,
+        "log_level": "error",
+    }
+
+
+def test_an_invalid_variable_is_not_read_when_its_flag_is_given(
+    served: list[Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MOCKSERVER_PORT", "not a port")
+    assert cli.main(["serve", "--port", "9002"]) == 0
+    assert served[0].port == 9002
+
+
+INVALID_CASES: list[tuple[list[str], dict[str, str], str]] = [
+    (["--port", "abc"], {}, "--port: 'abc' must be a whole number"),
+    (["--port", "70000"], {}, "--port: '70000' must be between 0 and 65535"),
+    (["--port", "-1"], {}, "--port: '-1' must not be negative"),
+    (["--port", ""], {}, "--port: '' must be a whole number"),
+    (["--seed", "1.5"], {}, "--seed: '1.5' must be a whole number"),
+    (["--customers", "-5"], {}, "--customers: '-5' must not be negative"),
+    (["--invoices", "many"], {}, "--invoices: 'many' must be a whole number"),
+    (["--auth", "sometimes"], {}, "--auth: 'sometimes' must be one of off, optional, required"),
+    (["--log-level", "loud"], {},
+     "--log-level: 'loud' must be one of critical, error, warning, info, debug, trace"),
+    (["--base-path", "/a b"], {}, "--base-path: '/a b' must be a URL path such as /Lemonsoft30"),
+    (["--base-path", "/x?y"], {}, "--base-path: '/x?y' must be a URL path such as /Lemonsoft30"),
+    ([], {"MOCKSERVER_PORT": "http"}, "MOCKSERVER_PORT: 'http' must be a whole number"),
+    ([], {"MOCKSERVER_AUTH": "yes"},
+     "MOCKSERVER_AUTH: 'yes' must be one of off, optional, required"),
+    ([], {"MOCKSERVER_CUSTOMERS": "-1"}, "MOCKSERVER_CUSTOMERS: '-1' must not be negative"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("argv", "env", "message"), INVALID_CASES)
+def test_an_invalid_value_exits_2_with_one_line(
+    served: list[Settings],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    env: dict[str, str],
+    message: str,
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert cli.main(["serve", *argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"mockserver: error: {message}\n"
+    assert served == []
+
+
+# --- real processes -----------------------------------------------------------------------------
+
+
+def _run(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    child_env = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSERVER_")}
+    return subprocess.run(
+        argv, env=child_env | (env or {}), capture_output=True, text=True, timeout=30
+    )
+
+
+def test_python_dash_m_rejects_an_invalid_value_in_one_line() -> None:
+    result = _run(sys.executable, "-m", "mockserver", "serve", "--port", "abc")
+    assert result.returncode == 2
+    assert result.stderr == "mockserver: error: --port: 'abc' must be a whole number\n"
+    assert result.stdout == ""
+
+
+def test_the_console_script_rejects_an_invalid_variable_in_one_line() -> None:
+    script = Path(sys.executable).with_name("mockserver")
+    result = _run(str(script), "serve", env={"MOCKSERVER_SEED": "x"})
+    assert result.returncode == 2
+    assert result.stderr == "mockserver: error: MOCKSERVER_SEED: 'x' must be a whole number\n"
+
+
+def test_help_lists_every_flag_with_its_variable() -> None:
+    result = _run(sys.executable, "-m", "mockserver", "serve", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    for name in CORE:
+        flag, variable = "--" + name.replace("_", "-"), "MOCKSERVER_" + name.upper()
+        assert flag in text and variable in text
+
+
+def test_an_unknown_flag_exits_2() -> None:
+    result = _run(sys.executable, "-m", "mockserver", "serve", "--colour", "red")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1].endswith("unrecognized arguments: --colour red")
+    assert "Traceback" not in result.stderr
+
+
+def test_python_dash_m_serves_with_every_flag(start_server: Any) -> None:
+    server = start_server(
+        "--host", "127.0.0.2", "--seed", "5", "--customers", "7", "--invoices", "3",
+        "--base-path", "/Lemonsoft30", "--auth", "required", "--log-level", "info",
+        host="127.0.0.2",
+    )  # fmt: skip
+    with httpx.Client(base_url=server.base_url, timeout=5.0) as http:
+        health = http.get("/health").json()
+        assert health == {"status": "ok", "seed": 5, "customers": 7, "invoices": 3}
+        assert http.get("/Lemonsoft30/health").status_code == 200
+        assert http.get("/api/customers").status_code == 404
+        assert http.get("/Lemonsoft30/api/customers").status_code == 401
+        login = {"UserName": "u", "Password": "p", "Database": "d", "ApiKey": "k"}
+        session = http.post("/Lemonsoft30/api/auth/login", json=login).json()["session_id"]
+        listed = http.get("/Lemonsoft30/api/customers", headers={"Session-Id": session})
+        assert listed.status_code == 200
+        assert listed.headers["x-total-count"] == "7"
+        assert listed.headers["content-type"] == "application/json; charset=utf-8"
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"http://127.0.0.1:{server.port}/health", timeout=1.0)
+    log = server.log.read_text()
+    assert "7 customers, 3 invoices (seed 5)" in log
+    assert '"GET /Lemonsoft30/api/customers HTTP/1.1" 200' in log  # info: access log
+
+
+def test_variables_configure_a_real_server_and_flags_beat_them(
+    start_server: Any, pick_port: Any
+) -> None:
+    env_port, flag_port = pick_port(), pick_port()
+    server = start_server(
+        "--port", str(flag_port), "--customers", "4",
+        env={"MOCKSERVER_PORT": str(env_port), "MOCKSERVER_CUSTOMERS": "9",
+             "MOCKSERVER_INVOICES": "2", "MOCKSERVER_SEED": "3", "MOCKSERVER_AUTH": "off",
+             "MOCKSERVER_LOG_LEVEL": "warning"},
+        port=flag_port,
+    )  # fmt: skip
+    health = httpx.get(server.base_url + "/health", timeout=5.0).json()
+    assert health == {"status": "ok", "seed": 3, "customers": 4, "invoices": 2}
+    unknown_session = {"Session-Id": "nope"}  # auth off: ignored
+    customers = httpx.get(server.base_url + "/api/customers", headers=unknown_session)
+    assert customers.status_code == 200
+    assert customers.json()["result_count"] == 4
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"http://127.0.0.1:{env_port}/health", timeout=1.0)
+    assert "/api/customers" not in server.log.read_text()  # warning: no access log
+
+
+def test_one_seed_serves_byte_identical_lists_in_two_processes(start_server: Any) -> None:
+    args = ("--seed", "11", "--customers", "30", "--invoices", "20", "--log-level", "warning")
+    first, second = start_server(*args), start_server(*args)
+    for path in ("/api/customers?page_size=30", "/api/invoices?page_size=20",
+                 "/api/customers/base?page_size=30"):  # fmt: skip
+        one = httpx.get(first.base_url + path, timeout=5.0)
+        other = httpx.get(second.base_url + path, timeout=5.0)
+        assert one.status_code == 200
+        assert one.content == other.content
