@@ -1,0 +1,141 @@
+"""The scenario rules in front of the API: a pure ASGI middleware, inside ``PathNormalizer``
+(so paths are already normalized) and inside the request journal (so the journal sees the
+rules that fired, in ``scope["state"]["mock_rules_fired"]``).
+
+Rules apply to API routes only (``/api/...`` under the base path), never to ``/health``,
+``/_mock/*`` or the documentation. A request's tenant for matching and counters is its
+session's, else ``X-Mock-Tenant``, else ``default`` (``tenant_name``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..faults import deliver
+from ..models import ErrorBody, encode
+from ..rules import JSON_TYPE, Outcome, Reply, RequestView
+from ..scenarios import NamedScenarioError, runtime_of
+from .common import INVALID, State, tenant_name
+
+SCENARIO_HEADER = "x-mock-scenario"
+SCENARIO_HEADER_BYTES = SCENARIO_HEADER.encode()
+FIRED = "mock_rules_fired"
+FAULT = "mock_fault"
+STORE = "mock_store"
+
+
+class ScenarioRules:
+    def __init__(self, app: ASGIApp, state: State) -> None:
+        self.app = app
+        self.state = state
+        base_path = state.settings.base_path
+        self.base_path = base_path
+
+    def _api_parts(self, path: str) -> list[str] | None:
+        """The segments of an API path (base path stripped), or None for any other path."""
+        if self.base_path:
+            if not path.startswith(self.base_path + "/"):
+                return None
+            path = path[len(self.base_path) :]
+        if not path.startswith("/api/"):
+            return None
+        return path.split("/")[1:]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        parts = self._api_parts(scope["path"])
+        if parts is None:
+            await self.app(scope, receive, send)
+            return
+        named = _named_scenario(scope)
+        try:
+            book, store = runtime_of(self.state).context(named)
+        except NamedScenarioError as error:
+            await _send_reply(send, _invalid_scenario(error.messages))
+            return
+        request_state = scope.setdefault("state", {})
+        if store is not None:
+            request_state[STORE] = store
+        if not book.rules:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        view = RequestView(
+            method=scope["method"],
+            parts=parts,
+            query_string=scope.get("query_string", b""),
+            headers=headers,
+            tenant=tenant_name(self.state, headers),
+        )
+        if book.needs_body:
+            view.body, receive = await _buffered(receive)
+        outcome = book.evaluate(view)
+        request_state[FIRED] = outcome.fired
+        await self._answer(outcome, headers, scope, receive, send)
+
+    async def _answer(
+        self, outcome: Outcome, headers: Headers, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        if outcome.latency_ms > 0:
+            await asyncio.sleep(outcome.latency_ms / 1000)
+        if outcome.reply is not None:
+            if outcome.reply.invalidate_session:
+                session_id = headers.get("session-id")
+                if session_id:
+                    self.state.sessions.invalidate(session_id)
+            await _send_reply(send, outcome.reply)
+        elif outcome.fault is not None:
+            scope["state"][FAULT] = outcome.fault.kind
+            await deliver(outcome.fault, self.app, scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def _named_scenario(scope: Scope) -> str | None:
+    """The ``X-Mock-Scenario`` header (the common case, no header, without building a
+    ``Headers``)."""
+    for name, value in scope["headers"]:
+        if name == SCENARIO_HEADER_BYTES:
+            return value.decode("latin-1") or None
+    return None
+
+
+def _invalid_scenario(messages: list[str]) -> Reply:
+    body = encode(ErrorBody(Message=INVALID, ModelState={"X-Mock-Scenario": messages}))
+    return Reply(
+        400,
+        ((b"content-type", JSON_TYPE), (b"content-length", str(len(body)).encode())),
+        body,
+        False,
+    )
+
+
+async def _send_reply(send: Send, reply: Reply) -> None:
+    await send({"type": "http.response.start", "status": reply.status, "headers": reply.headers})
+    await send({"type": "http.response.body", "body": reply.body})
+
+
+async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
+    """Read the whole request body, and a ``receive`` that hands it on to the handler."""
+    messages: list[Message] = []
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+
+    async def replay() -> Message:
+        if messages:
+            return messages.pop(0)
+        return await receive()
+
+    return b"".join(chunks), replay

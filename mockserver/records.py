@@ -1,0 +1,572 @@
+"""A scenario's exact records: read (inline or from files), validated with the API's own
+models and messages, merged by id, and laid over the generated data.
+
+Over generated data a record overlays, field by field, the generated record with its ``id``,
+or is added. A customer whose ``number`` changes takes the generated invoices that named its
+old number along. Whatever the records say, the data keeps its referential integrity: every
+invoice names existing customers, numbers stay unique, an invoice's ``total_sum`` is the sum
+of its rows and a customer's open and due sums are those of its invoices; a record that
+breaks one of these is a problem at the record's line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar, cast
+
+import msgspec
+from msgspec import UNSET
+
+from .facts import CustomerFacts, InvoiceFacts, customer_facts, invoice_facts
+from .models import BodyError, Customer, Invoice, Model, complete, decode_body, given_fields
+from .scenario_spec import RecordFile, check, display
+from .scenario_yaml import Document, Path, YamlProblems, parse
+from .store import Dataset
+
+R = TypeVar("R", Customer, Invoice)
+PARAMS: dict[str, tuple[type[Model], str]] = {
+    "customers": (Customer, "customer"),
+    "invoices": (Invoice, "invoice"),
+}
+
+
+@dataclass(frozen=True)
+class Located(Generic[R]):
+    """A validated record (the fields it gave; the rest UNSET) and where it was written."""
+
+    record: R
+    site: str
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def read(
+    kind: str, items: Any, document: Document, path: Path, base_dir: str, problems: list[str]
+) -> list[Located[Any]]:
+    """The records of ``records.<kind>``: each a mapping or ``{$ref: FILE}``."""
+    cls, param = PARAMS[kind]
+    out: list[Located[Any]] = []
+    if not isinstance(items, list):
+        return out  # the structural check has reported it
+    for index, item in enumerate(items):
+        at = (*path, index)
+        if isinstance(item, dict) and "$ref" in item:
+            ref, ref_problems = check(item, RecordFile, document, at)
+            problems.extend(ref_problems)
+            if ref is not None:
+                out.extend(_read_file(ref.ref, cls, param, document, at, base_dir, problems))
+        elif isinstance(item, dict):
+            located = validate(item, cls, param, document, at, problems)
+            if located is not None:
+                out.append(located)
+    return out
+
+
+def _read_file(
+    ref: str,
+    cls: type[Model],
+    param: str,
+    document: Document,
+    at: Path,
+    base_dir: str,
+    problems: list[str],
+) -> list[Located[Any]]:
+    file = os.path.normpath(os.path.join(base_dir, ref))
+    try:
+        with open(file, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
+        shown = f"{display(at)}.$ref"
+        problems.append(f"{document.where((*at, '$ref'))}: {shown}: cannot read {file}: {reason}")
+        return []
+    try:
+        records = parse(text, file)
+    except YamlProblems as error:
+        problems.extend(error.problems)
+        return []
+    value = records.value
+    entries: list[tuple[Any, Path]]
+    if isinstance(value, dict):
+        entries = [(value, ())]
+    elif isinstance(value, list):
+        entries = [(item, (index,)) for index, item in enumerate(value)]
+    else:
+        problems.append(f"{file}:1:1: a record file holds one record or a list of records")
+        return []
+    out: list[Located[Any]] = []
+    for item, path in entries:
+        if isinstance(item, dict) and "$ref" in item:
+            problems.append(f"{records.where(path)}: a record file cannot $ref another file")
+            continue
+        located = validate(item, cls, param, records, path, problems)
+        if located is not None:
+            out.append(located)
+    return out
+
+
+def validate(
+    value: Any, cls: type[Model], param: str, document: Document, path: Path, problems: list[str]
+) -> Located[Any] | None:
+    """One record: no unknown fields, then the API's own validation and messages, and an id."""
+    where = document.where(path)
+    if not isinstance(value, dict):
+        problems.append(f"{where}: {param}: a record is a mapping of fields")
+        return None
+    before = len(problems)
+    _unknown_fields(value, cls, path, param, document, problems)
+    if len(problems) > before:
+        return None
+    try:
+        record = decode_body(msgspec.json.encode(value), cls, param)
+    except BodyError as error:
+        for key, messages in error.model_state.items():
+            at = document.where((*path, *_field_path(key, param)))
+            problems.extend(f"{at}: {key}: {message}" for message in messages)
+        return None
+    if getattr(record, "id", None) in (UNSET, None):
+        problems.append(f"{where}: {param}.id: The id field is required.")
+        return None
+    return Located(record, where)
+
+
+_PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+
+
+def _field_path(key: str, param: str) -> Path:
+    """``customer.contacts[0].customer_id`` as the path (``contacts``, 0, ``customer_id``)."""
+    rest = key[len(param) :] if key.startswith(param) else ""
+    return tuple(int(index) if index else name for name, index in _PATH_PART.findall(rest))
+
+
+_model_fields_cache: dict[type, dict[str, type[Model] | None]] = {}
+
+
+def _model_fields(cls: type[Model]) -> dict[str, type[Model] | None]:
+    """Each field's JSON name and the model nested in it (directly or in a list), if any."""
+    fields = _model_fields_cache.get(cls)
+    if fields is None:
+        fields = {}
+        info = msgspec.inspect.type_info(cls)
+        assert isinstance(info, msgspec.inspect.StructType)
+        for f in info.fields:
+            nested: type[Model] | None = None
+            options = f.type.types if isinstance(f.type, msgspec.inspect.UnionType) else (f.type,)
+            for option in options:
+                if isinstance(option, msgspec.inspect.ListType):
+                    option = option.item_type
+                if isinstance(option, msgspec.inspect.StructType):
+                    nested = cast("type[Model]", option.cls)
+            fields[f.encode_name] = nested
+        _model_fields_cache[cls] = fields
+    return fields
+
+
+def _unknown_fields(
+    value: dict[str, Any],
+    cls: type[Model],
+    path: Path,
+    shown: str,
+    document: Document,
+    problems: list[str],
+) -> None:
+    """The API ignores unknown fields; a scenario must not (a typo would do nothing)."""
+    fields = _model_fields(cls)
+    for key, item in value.items():
+        if key not in fields:
+            close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
+            hint = (
+                f"; did you mean '{close[0]}'?" if close else f"; {cls.__name__} has no such field"
+            )
+            problems.append(
+                f"{document.where_key((*path, key))}: {shown}: unknown field '{key}'{hint}"
+            )
+            continue
+        nested = fields[key]
+        if nested is None:
+            continue
+        if isinstance(item, dict):
+            _unknown_fields(item, nested, (*path, key), f"{shown}.{key}", document, problems)
+        elif isinstance(item, list):
+            for index, element in enumerate(item):
+                if isinstance(element, dict):
+                    _unknown_fields(
+                        element,
+                        nested,
+                        (*path, key, index),
+                        f"{shown}.{key}[{index}]",
+                        document,
+                        problems,
+                    )
+
+
+def merge(earlier: Sequence[Located[R]], later: Sequence[Located[R]]) -> list[Located[R]]:
+    """Records of a later layer overlay, field by field, those of an earlier one with the
+    same id; the order is that of first appearance."""
+    by_id: dict[Any, Located[R]] = {item.record.id: item for item in earlier}
+    for item in later:
+        previous = by_id.get(item.record.id)
+        if previous is None:
+            by_id[item.record.id] = item
+        else:
+            record = msgspec.structs.replace(previous.record, **given_fields(item.record))
+            by_id[item.record.id] = Located(record, item.site)
+    return list(by_id.values())
+
+
+def duplicates(items: Sequence[Located[Any]], param: str, problems: list[str]) -> None:
+    """Within one file, an id given twice is a mistake (layers merge; one file does not)."""
+    seen: dict[Any, str] = {}
+    for item in items:
+        record_id = item.record.id
+        if record_id in seen:
+            problems.append(
+                f"{item.site}: {param} {record_id} is given twice (also at {seen[record_id]})"
+            )
+        else:
+            seen[record_id] = item.site
+
+
+# --- laying records over data ---------------------------------------------------------------
+
+
+class RecordProblems(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class OverlayDataset:
+    """A dataset whose records are those of ``base`` except the ``customers`` and
+    ``invoices`` given here (complete records), with the same interface as ``base``."""
+
+    def __init__(
+        self,
+        base: Dataset,
+        customers: dict[int, Customer],
+        invoices: dict[int, Invoice],
+        next_account_id: int,
+    ) -> None:
+        self.base = base
+        self.seed = base.seed
+        self.reference_date: datetime = base.reference_date
+        self.next_account_id = next_account_id
+        self._customers = customers
+        self._invoices = invoices
+        self.customers: list[CustomerFacts] = _facts(
+            base.customers, {i: customer_facts(r) for i, r in customers.items()}
+        )
+        self.invoices: list[InvoiceFacts] = _facts(
+            base.invoices, {i: invoice_facts(r) for i, r in invoices.items()}
+        )
+
+    def customer(self, record_id: int) -> Customer:
+        record = self._customers.get(record_id)
+        return record if record is not None else self.base.customer(record_id)
+
+    def invoice(self, record_id: int) -> Invoice:
+        record = self._invoices.get(record_id)
+        return record if record is not None else self.base.invoice(record_id)
+
+
+F = TypeVar("F", CustomerFacts, InvoiceFacts)
+
+
+def _facts(base: Iterable[F], overrides: dict[int, F]) -> list[F]:
+    if not overrides:
+        return list(base)
+    merged = {f.id: f for f in base}
+    merged.update(overrides)
+    return [merged[i] for i in sorted(merged)]
+
+
+def _cents(value: Any) -> int:
+    return round((value or 0.0) * 100)
+
+
+def _ident(record: Customer | Invoice) -> int:
+    """A validated record's id (``validate`` guarantees one)."""
+    return cast(int, record.id)
+
+
+def overlay(
+    base: Dataset, customers: Sequence[Located[Customer]], invoices: Sequence[Located[Invoice]]
+) -> OverlayDataset:
+    """``base`` with the records laid over it; RecordProblems when integrity would break."""
+    problems: list[str] = []
+    laid = _Laying(base)
+    laid.customers(customers, problems)
+    laid.invoices(invoices, problems)
+    if problems:
+        raise RecordProblems(problems)
+    laid.settle_sums(customers, problems)
+    if problems:
+        raise RecordProblems(problems)
+    return OverlayDataset(base, laid.changed_customers, laid.changed_invoices, laid.next_account)
+
+
+class _Laying:
+    """The records laid over ``base`` so far: the changed records, who owns which number,
+    which customer numbers moved."""
+
+    def __init__(self, base: Dataset) -> None:
+        self.base = base
+        self.base_invoices = {f.id: f for f in base.invoices}
+        self.next_account = base.next_account_id
+        self.changed_customers: dict[int, Customer] = {}
+        self.changed_invoices: dict[int, Invoice] = {}
+        self.customer_sites: dict[int, str] = {}
+        self.renumbered: dict[int, int] = {}  # old customer number -> new
+        self.owner: dict[int, int] = {}  # customer number -> customer id
+
+    def customers(self, items: Sequence[Located[Customer]], problems: list[str]) -> None:
+        base = self.base
+        generated_ids = {f.id for f in base.customers}
+        for item in items:
+            record_id = _ident(item.record)
+            self.customer_sites[record_id] = item.site
+            if record_id in generated_ids:
+                generated = base.customer(record_id)
+                merged = complete(msgspec.structs.replace(generated, **given_fields(item.record)))
+                if isinstance(generated.number, int) and merged.number != generated.number:
+                    self.renumbered[generated.number] = cast(int, merged.number)
+            else:
+                merged = complete(item.record)
+            merged, self.next_account = _own_customer_children(merged, self.next_account)
+            self.changed_customers[record_id] = merged
+        # Numbers stay unique; a new customer without one gets the next free number.
+        owner = self.owner
+        owner.update(
+            (f.number, f.id)
+            for f in base.customers
+            if f.number is not None and f.id not in self.changed_customers
+        )
+        unnumbered: list[int] = []
+        for record_id, customer in self.changed_customers.items():
+            number = customer.number
+            if not isinstance(number, int):
+                unnumbered.append(record_id)
+            elif number in owner:
+                problems.append(
+                    f"{self.customer_sites[record_id]}: customer {record_id}: number {number} "
+                    f"is also customer {owner[number]}'s number"
+                )
+            else:
+                owner[number] = record_id
+        next_number = max(owner, default=10000) + 1
+        for record_id in unnumbered:
+            self.changed_customers[record_id] = msgspec.structs.replace(
+                self.changed_customers[record_id], number=next_number
+            )
+            owner[next_number] = record_id
+            next_number += 1
+
+    def invoices(self, items: Sequence[Located[Invoice]], problems: list[str]) -> None:
+        base, renumbered = self.base, self.renumbered
+        sites: dict[int, str] = {}
+        for item in items:
+            record_id = _ident(item.record)
+            sites[record_id] = item.site
+            given = given_fields(item.record)
+            invoice = item.record
+            if record_id in self.base_invoices:
+                generated = base.invoice(record_id)
+                follow = _follow(generated, renumbered, given)
+                invoice = msgspec.structs.replace(generated, **follow, **given)
+            invoice = _own_invoice_children(complete(invoice))
+            self.changed_invoices[record_id] = _check_total(invoice, given, item.site, problems)
+        if renumbered:
+            # The generated invoices that named a customer's old number follow it.
+            for facts in base.invoices:
+                if facts.id not in self.changed_invoices:
+                    generated = base.invoice(facts.id)
+                    follow = _follow(generated, renumbered, {})
+                    if follow:
+                        self.changed_invoices[facts.id] = _renumber_rows(
+                            msgspec.structs.replace(generated, **follow), renumbered
+                        )
+        # Invoices that followed their customer kept their numbers: only records can clash.
+        owner: dict[int, int] = {
+            f.number: f.id for f in base.invoices if f.number is not None and f.id not in sites
+        }
+        unnumbered: list[int] = []
+        for record_id, site in sites.items():
+            invoice = self.changed_invoices[record_id]
+            number = invoice.number
+            if not isinstance(number, int):
+                unnumbered.append(record_id)
+            elif number in owner:
+                problems.append(
+                    f"{site}: invoice {record_id}: number {number} is also invoice "
+                    f"{owner[number]}'s number"
+                )
+            else:
+                owner[number] = record_id
+            self._check_customers(invoice, site, problems)
+        next_number = max(owner, default=0) + 1
+        for record_id in unnumbered:
+            self.changed_invoices[record_id] = msgspec.structs.replace(
+                self.changed_invoices[record_id], number=next_number
+            )
+            next_number += 1
+
+    def _check_customers(self, invoice: Invoice, site: str, problems: list[str]) -> None:
+        if invoice.customer_number is None:
+            problems.append(
+                f"{site}: invoice {invoice.id}: customer_number is required (every invoice "
+                "belongs to a customer)"
+            )
+        for name in _CUSTOMER_REFERENCES:
+            number = getattr(invoice, name)
+            if number is not None and number not in self.owner:
+                problems.append(f"{site}: invoice {invoice.id}: {name} {number} names no customer")
+
+    def settle_sums(self, customers: Sequence[Located[Customer]], problems: list[str]) -> None:
+        """Recompute the open and due invoice sums of every customer the records touched."""
+        base, renumbered = self.base, self.renumbered
+        affected: set[int] = set(renumbered.values())
+        affected.update(
+            c.number for c in self.changed_customers.values() if isinstance(c.number, int)
+        )
+        for record_id, invoice in self.changed_invoices.items():
+            if isinstance(invoice.customer_number, int):
+                affected.add(invoice.customer_number)
+            generated = self.base_invoices.get(record_id)
+            if generated is not None and generated.customer_number is not None:
+                old = generated.customer_number
+                affected.add(renumbered.get(old, old))
+        invoices_of: dict[int, list[int]] = {number: [] for number in affected}
+        for facts in base.invoices:
+            if facts.id not in self.changed_invoices and facts.customer_number is not None:
+                number = renumbered.get(facts.customer_number, facts.customer_number)
+                if number in invoices_of:
+                    invoices_of[number].append(facts.id)
+        for record_id, invoice in self.changed_invoices.items():
+            if invoice.customer_number in invoices_of:
+                invoices_of[invoice.customer_number].append(record_id)
+        given_by_id = {_ident(item.record): given_fields(item.record) for item in customers}
+        for number, invoice_ids in invoices_of.items():
+            customer_id = self.owner.get(number)
+            if customer_id is None:
+                continue
+            open_cents, due_cents = self._unpaid(invoice_ids)
+            given = given_by_id.get(customer_id, {})
+            for name, cents in (("open_invoice_sum", open_cents), ("due_invoice_sum", due_cents)):
+                if name in given and _cents(given[name]) != cents:
+                    problems.append(
+                        f"{self.customer_sites[customer_id]}: customer {customer_id}: {name} "
+                        f"{given[name]} is not what its invoices leave unpaid ({cents / 100}); "
+                        f"leave {name} out to have it computed"
+                    )
+            customer = self.changed_customers.get(customer_id) or base.customer(customer_id)
+            self.changed_customers[customer_id] = msgspec.structs.replace(
+                customer, open_invoice_sum=open_cents / 100, due_invoice_sum=due_cents / 100
+            )
+
+    def _unpaid(self, invoice_ids: Iterable[int]) -> tuple[int, int]:
+        """Cents left unpaid on these invoices, and the part of it already due."""
+        open_cents = due_cents = 0
+        reference = self.base.reference_date
+        for invoice_id in invoice_ids:
+            invoice = self.changed_invoices.get(invoice_id) or self.base.invoice(invoice_id)
+            paid = sum(_cents(payment.total) for payment in invoice.payments or [])
+            remaining = _cents(invoice.total_sum) - paid
+            open_cents += remaining
+            if isinstance(invoice.due_date, datetime) and invoice.due_date < reference:
+                due_cents += remaining
+        return open_cents, due_cents
+
+
+_CUSTOMER_REFERENCES = ("customer_number", "delivery_customer_number", "orderer_customer_number")
+
+
+def _follow(invoice: Invoice, renumbered: dict[int, int], given: dict[str, Any]) -> dict[str, Any]:
+    """The customer numbers of ``invoice`` that must follow a renumbered customer."""
+    return {
+        name: renumbered[getattr(invoice, name)]
+        for name in _CUSTOMER_REFERENCES
+        if name not in given and getattr(invoice, name) in renumbered
+    }
+
+
+def _renumber_rows(invoice: Invoice, renumbered: dict[int, int]) -> Invoice:
+    rows = invoice.rows or []
+    if not any(row.delivery_customer_number in renumbered for row in rows):
+        return invoice
+    return msgspec.structs.replace(
+        invoice,
+        rows=[
+            msgspec.structs.replace(
+                row, delivery_customer_number=renumbered[row.delivery_customer_number]
+            )
+            if row.delivery_customer_number in renumbered
+            else row
+            for row in rows
+        ],
+    )
+
+
+def _own_customer_children(record: Customer, next_account_id: int) -> tuple[Customer, int]:
+    """Contacts, accounts and circulations point at their customer, and every account has
+    an id, as the API does on save."""
+    cid = record.id
+    contacts = [
+        c if c.customer_id == cid else msgspec.structs.replace(c, customer_id=cid)
+        for c in record.contacts or []
+    ]
+    accounts = []
+    for account in record.accounts or []:
+        changes: dict[str, Any] = {}
+        if account.customer_id != cid:
+            changes["customer_id"] = cid
+        if account.account_id is None:
+            changes["account_id"] = next_account_id
+            next_account_id += 1
+        accounts.append(msgspec.structs.replace(account, **changes) if changes else account)
+    circulations = [
+        c if c.customer_id == cid else msgspec.structs.replace(c, customer_id=cid)
+        for c in record.circulations or []
+    ]
+    return (
+        msgspec.structs.replace(
+            record, contacts=contacts, accounts=accounts, circulations=circulations
+        ),
+        next_account_id,
+    )
+
+
+def _own_invoice_children(record: Invoice) -> Invoice:
+    iid = record.id
+    rows = [
+        r if r.invoice_id == iid else msgspec.structs.replace(r, invoice_id=iid)
+        for r in record.rows or []
+    ]
+    payments = [
+        p if p.invoice_id == iid else msgspec.structs.replace(p, invoice_id=iid)
+        for p in record.payments or []
+    ]
+    return msgspec.structs.replace(record, rows=rows, payments=payments)
+
+
+def _check_total(
+    invoice: Invoice, given: dict[str, Any], site: str, problems: list[str]
+) -> Invoice:
+    """``total_sum`` is the sum of the rows' ``total``: computed when left out, checked when
+    given."""
+    rows_cents = sum(_cents(row.total) for row in invoice.rows or [])
+    if "total_sum" not in given:
+        if "rows" in given or invoice.total_sum is None:
+            return msgspec.structs.replace(invoice, total_sum=rows_cents / 100)
+        return invoice
+    if invoice.rows and _cents(invoice.total_sum) != rows_cents:
+        problems.append(
+            f"{site}: invoice {invoice.id}: total_sum {invoice.total_sum} is not the sum of "
+            f"its rows' total ({rows_cents / 100}); leave total_sum out to have it computed"
+        )
+    return invoice
