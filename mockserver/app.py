@@ -2,21 +2,47 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from starlette.applications import Starlette
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .api import admin, auth, customers, invoices
-from .api.common import JSON, ApiError, State, error_response
+from . import scenarios
+from .api import admin, auth, customers, docs, invoices
+from .api.common import JSON, ApiError, State, error_response, tenant_name
+from .api.scenario_rules import ScenarioRules
 from .datagen import Dataset, generate
+from .journal import Journal, JournalMiddleware
 from .models import ErrorBody, encode
 from .sessions import Sessions
 from .settings import Settings
 from .store import Store
+
+
+class _CustomerId(Convertor[str]):
+    """A customer id segment: anything but ``base``, the literal route beside it, so that
+    ``PUT /api/customers/base`` is a 405 rather than an invalid id. Other non-numbers still
+    reach the handler, which answers the ASP.NET binding 400."""
+
+    regex = "(?!base$)[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("customer_id", _CustomerId())
+
+
+CUSTOMER_PATH = "/api/customers/{customer_id:customer_id}"
 
 
 def api_routes() -> list[BaseRoute]:
@@ -29,8 +55,8 @@ def api_routes() -> list[BaseRoute]:
         Route("/api/customers", customers.list_customers, methods=["GET"]),
         Route("/api/customers", customers.create_customer, methods=["POST"]),
         Route("/api/customers/base", customers.list_customers_base, methods=["GET"]),
-        Route("/api/customers/{customer_id}", customers.get_customer, methods=["GET"]),
-        Route("/api/customers/{customer_id}", customers.update_customer, methods=["PUT"]),
+        Route(CUSTOMER_PATH, customers.get_customer, methods=["GET"]),
+        Route(CUSTOMER_PATH, customers.update_customer, methods=["PUT"]),
         Route("/api/customers/{customer_id}/accounts", customers.add_account, methods=["POST"]),
         Route("/api/invoices", invoices.list_invoices, methods=["GET"]),
         Route("/api/invoices/{id}", invoices.get_invoice, methods=["GET"]),
@@ -39,7 +65,7 @@ def api_routes() -> list[BaseRoute]:
 
 def service_routes() -> list[BaseRoute]:
     """Routes that answer both at the root and under the base path."""
-    return [Route("/health", admin.health, methods=["GET"]), *admin.routes()]
+    return [Route("/health", admin.health, methods=["GET"]), *admin.routes(), *docs.routes()]
 
 
 class PathNormalizer:
@@ -73,16 +99,44 @@ _METHOD_NOT_ALLOWED = "The requested resource does not support http method '{}'.
 
 async def _http_error(request: Request, error: Exception) -> Response:
     if isinstance(error, ApiError):
+        if error.status_code in (400, 413, 415):
+            request.state.mock_invalid = True  # the journal reports input the API rejected
         return error_response(error)
     assert isinstance(error, HTTPException)
+    if error.status_code in (404, 405):
+        request.state.mock_unrouted = True  # the journal reports requests no route matched
+    headers = error.headers
     if error.status_code == 404:
         message = f"No HTTP resource was found that matches the request URI '{request.url.path}'."
     elif error.status_code == 405:
         message = _METHOD_NOT_ALLOWED.format(request.method)
+        headers = {**(headers or {}), "Allow": _allow(request)}
     else:
         message = error.detail
     body = encode(ErrorBody(Message=message))
-    return Response(body, error.status_code, error.headers, media_type=JSON)
+    return Response(body, error.status_code, headers, media_type=JSON)
+
+
+def _allow(request: Request) -> str:
+    """Every method the path answers, in order. Starlette's own 405 names the methods of the
+    first route that matched the path only, where a path has a route per method."""
+    root = request.scope.get("app_root_path", request.scope.get("root_path", ""))
+    probe: Scope = {"type": "http", "method": request.method, "path": request.scope["path"],
+                    "root_path": root}  # fmt: skip
+    return ", ".join(sorted(_methods(request.app.routes, probe)))
+
+
+def _methods(routes: list[BaseRoute], scope: Scope) -> set[str]:
+    methods: set[str] = set()
+    for route in routes:
+        match, child = route.matches(scope)
+        if match is Match.NONE:
+            continue
+        if isinstance(route, Mount):
+            methods |= _methods(route.routes, {**scope, **child})
+        elif isinstance(route, Route) and route.methods:
+            methods |= route.methods
+    return methods
 
 
 async def _server_error(request: Request, error: Exception) -> Response:
@@ -94,19 +148,32 @@ def create_app(
 ) -> Starlette:
     """The mock server for ``settings``; ``dataset`` or ``store`` skip generating data."""
     settings = settings or Settings()
+    startup = scenarios.load_startup(settings)  # ScenarioError: an invalid one never serves
     if store is None:
         if dataset is None:
-            dataset = generate(settings.seed, settings.customers, settings.invoices)
+            dataset = generate(*scenarios.data_size(settings, startup))
         store = Store(dataset)
     state = State(settings=settings, store=store, sessions=Sessions())
+    state.journal = Journal(settings.journal_size)
+    state.on_reset.append(state.journal.clear)
     routes: list[BaseRoute] = [*api_routes(), *service_routes()]
     if settings.base_path:
         routes = [Mount(settings.base_path, routes=routes), *service_routes()]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(PathNormalizer, base_path=settings.base_path)],
+        middleware=[
+            Middleware(
+                JournalMiddleware,
+                journal=state.journal,
+                tenant_of=partial(tenant_name, state),
+                base_path=settings.base_path,
+            ),
+            Middleware(PathNormalizer, base_path=settings.base_path),
+            Middleware(ScenarioRules, state=state),
+        ],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
     app.router.redirect_slashes = False
     app.state.mock = state
+    scenarios.install(state, startup)
     return app

@@ -9,8 +9,9 @@ no value is ``None`` and every list is a list, so each response carries every fi
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -24,11 +25,22 @@ class Model(msgspec.Struct, kw_only=True):
     """Base of every API model: keyword-only, unknown fields ignored (as Json.NET does)."""
 
 
+# At least one character that is not white space as .NET's char.IsWhiteSpace (and so ASP.NET's
+# [Required]) sees it. The OpenAPI document states it; the login handler checks it.
+NOT_BLANK = r"[^\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+NonBlank = Annotated[str, msgspec.Meta(extra_json_schema={"pattern": NOT_BLANK})]
+_not_blank = re.compile(NOT_BLANK)
+
+
+def is_blank(text: str) -> bool:
+    return _not_blank.search(text) is None
+
+
 class LogInInfo(Model, kw_only=True):
-    UserName: str
-    Password: str
-    Database: str
-    ApiKey: str
+    UserName: NonBlank
+    Password: NonBlank
+    Database: NonBlank
+    ApiKey: NonBlank
 
 
 class Customer(Model, kw_only=True):
@@ -538,9 +550,9 @@ def _shape(cls: type[Model]) -> _Shape:
     if shape is None:
         info = msgspec.inspect.type_info(cls)
         assert isinstance(info, msgspec.inspect.StructType)
-        fields = []
+        fields: list[tuple[str, str, int, type[Model] | None]] = []
         for field in info.fields:
-            kind, nested = _SCALAR, None
+            kind, nested = _SCALAR, cast("type[Model] | None", None)
             types = (
                 field.type.types
                 if isinstance(field.type, msgspec.inspect.UnionType)
@@ -550,9 +562,9 @@ def _shape(cls: type[Model]) -> _Shape:
                 if isinstance(t, msgspec.inspect.ListType):
                     kind = _LIST
                     if isinstance(t.item_type, msgspec.inspect.StructType):
-                        nested = t.item_type.cls
+                        nested = cast("type[Model]", t.item_type.cls)
                 elif isinstance(t, msgspec.inspect.StructType):
-                    kind, nested = _STRUCT, t.cls
+                    kind, nested = _STRUCT, cast("type[Model]", t.cls)
             fields.append((field.name, field.encode_name, kind, nested))
         shape = _shapes[cls] = tuple(fields)
     return shape
@@ -595,7 +607,14 @@ class BodyError(Exception):
         self.model_state = model_state
 
 
-_json_decoder = msgspec.json.Decoder()
+def _whole_number(text: str) -> float | int:
+    """Json.NET binds ``2.0`` to an integer property: a JSON number with no fraction decodes
+    as an int, which msgspec still accepts wherever a float is expected."""
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+_json_decoder = msgspec.json.Decoder(float_hook=_whole_number)
 
 
 def _fold_keys(value: Any, cls: type[Model]) -> Any:
@@ -652,7 +671,7 @@ def decode_body(raw: bytes, cls: type[M], param: str) -> M:
     """Validate a JSON request body against ``cls``; raise ``BodyError`` naming the field."""
     try:
         value = _json_decoder.decode(raw)
-    except msgspec.DecodeError as error:
+    except (msgspec.DecodeError, RecursionError) as error:  # RecursionError: nested too deep
         raise BodyError({param: [f"The request body is not valid JSON: {error}."]}) from None
     if not isinstance(value, dict):
         raise BodyError({param: [f"Expected a JSON object, got {_json_kind(value)}."]})

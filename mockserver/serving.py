@@ -3,17 +3,75 @@ container and the ``MockServer`` test helper alike."""
 
 from __future__ import annotations
 
-from typing import Any
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Any, Generic, TypeVar
 
 import uvicorn
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .faults import http_protocol
+from .models import ErrorBody, encode
 from .settings import Settings
+
+_STARTING = encode(ErrorBody(Message="The server is starting: its data and scenarios are loading."))
+_STARTING_HEADERS = [
+    (b"content-type", b"application/json; charset=utf-8"),
+    (b"content-length", str(len(_STARTING)).encode()),
+    (b"retry-after", b"1"),
+]
+
+
+A = TypeVar("A", bound=ASGIApp)
+
+
+class Loading(Generic[A]):
+    """Serves while the application is built in a background thread: until the data and every
+    scenario are loaded each request gets a 503 (``Retry-After: 1``), so the socket opens at
+    once, ``/health`` answers 503 before it answers 200, and probes never see a refused port.
+
+    ``start`` begins the build; ``on_ready(app)`` or ``on_failure(error)`` runs in the
+    building thread when it ends."""
+
+    def __init__(
+        self,
+        build: Callable[[], A],
+        on_ready: Callable[[A], None],
+        on_failure: Callable[[BaseException], None],
+    ) -> None:
+        self.app: A | None = None
+        self._build = build
+        self._on_ready = on_ready
+        self._on_failure = on_failure
+        self._thread = threading.Thread(target=self._run, name="mockserver-load", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            app = self._build()
+        except BaseException as error:
+            self._on_failure(error)
+            return
+        self.app = app
+        self._on_ready(app)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self.app
+        if app is not None:
+            await app(scope, receive, send)
+        elif scope["type"] == "http":
+            await send({"type": "http.response.start", "status": 503, "headers": _STARTING_HEADERS})
+            await send({"type": "http.response.body", "body": _STARTING})
 
 
 def uvicorn_config(app: ASGIApp, settings: Settings, **overrides: Any) -> uvicorn.Config:
     """httptools and uvloop where installed; the access log only at info level and below;
-    in-flight requests get 2 s to finish on shutdown."""
+    in-flight requests get 2 s to finish on shutdown. The HTTP protocol exposes each
+    connection's transport to the scenario faults (``faults.http_protocol``)."""
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
@@ -21,6 +79,21 @@ def uvicorn_config(app: ASGIApp, settings: Settings, **overrides: Any) -> uvicor
         "access_log": settings.log_level in ("info", "debug", "trace"),
         "timeout_graceful_shutdown": 2,
         "lifespan": "off",
+        "http": http_protocol(),
     }
     options.update(overrides)
     return uvicorn.Config(app, **options)
+
+
+def run(server: uvicorn.Server) -> None:
+    """``server.run()`` in the main thread, where SIGINT and SIGTERM end the process with
+    status 0 once the requests in flight are finished. uvicorn re-raises the signal it shut
+    down for: that would end the process with -15 (and a traceback for Ctrl+C) here, but be
+    ignored in a container, where the server is PID 1. One clean exit everywhere instead."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
+    server.run()

@@ -8,7 +8,7 @@ default.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -98,6 +98,15 @@ OPTIONS: tuple[Option, ...] = (
     Option("base_path", _base_path, "prefix of every API route, e.g. /Lemonsoft30"),
     Option("auth", _choice(AUTH_MODES), "session checking: off, optional or required"),
     Option("log_level", _choice(LOG_LEVELS), "server log level"),
+    Option("journal_size", _count, "requests kept in the request journal (0: none)"),
+    Option(
+        "scenario",
+        _paths,
+        "scenario file loaded at start-up; repeat the flag (or separate paths with "
+        f"'{os.pathsep}' in the variable) to layer files",
+        repeatable=True,
+    ),
+    Option("scenarios_dir", _text, "folder of the scenarios that X-Mock-Scenario names"),
 )
 
 
@@ -111,6 +120,9 @@ class Settings:
     base_path: str = ""
     auth: str = "optional"
     log_level: str = "info"
+    journal_size: int = 1000
+    scenario: tuple[str, ...] = ()
+    scenarios_dir: str = "./scenarios"
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def with_changes(self, **changes: Any) -> Settings:
@@ -122,7 +134,7 @@ def defaults() -> dict[str, Any]:
 
 
 def from_sources(
-    flags: Mapping[str, str | None], environ: Mapping[str, str] | None = None
+    flags: Mapping[str, str | Sequence[str] | None], environ: Mapping[str, str] | None = None
 ) -> Settings:
     """Settings from flag values (None where not given), then ``MOCKSERVER_*``, then defaults."""
     environ = os.environ if environ is None else environ
@@ -134,6 +146,8 @@ def from_sources(
             raw, source = environ[option.env], option.env
         if raw is None:
             continue
+        if not isinstance(raw, str):  # a repeated flag: one value each time
+            raw = os.pathsep.join(raw)
         try:
             values[option.name] = option.parse(raw)
         except ValueError as error:

@@ -137,8 +137,8 @@ class Table(Generic[R, F]):
         generated: Generated[R],
         facts: Iterable[F],
     ) -> None:
-        self.kind = kind
-        self.generated = generated
+        self.kind: TableKind[R, F] = kind
+        self.generated: Generated[R] = generated
         self.facts: dict[int, F] = {f.id: f for f in facts}
         self.ids: list[int] = sorted(self.facts)
         self.hashed = {name: HashIndex() for name in kind.hashed}

@@ -2,27 +2,39 @@
 
 from __future__ import annotations
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..models import encode
+from ..models import ErrorBody, encode
+from . import journal_admin, scenario_admin
 from .common import JSON, state_of
+
+
+class Health(msgspec.Struct, kw_only=True):
+    """What ``GET /health`` answers once the data and every scenario are loaded."""
+
+    status: str
+    seed: int
+    customers: int
+    invoices: int
 
 
 async def health(request: Request) -> Response:
     """200 once the data is loaded and the server is serving; 503 before."""
     state = state_of(request)
     if not state.ready:
-        return Response(encode({"status": "starting"}), 503, media_type=JSON)
-    store = state.store
-    body = {
-        "status": "ok",
-        "seed": store.dataset.seed,
-        "customers": len(store.dataset.customers),
-        "invoices": len(store.dataset.invoices),
-    }
-    return Response(encode(body), 200, media_type=JSON)
+        body = ErrorBody(Message="The server is starting: its data and scenarios are loading.")
+        return Response(encode(body), 503, media_type=JSON)
+    dataset = state.store.dataset
+    answer = Health(
+        status="ok",
+        seed=dataset.seed,
+        customers=len(dataset.customers),
+        invoices=len(dataset.invoices),
+    )
+    return Response(encode(answer), 200, media_type=JSON)
 
 
 async def reset(request: Request) -> Response:
@@ -34,4 +46,8 @@ async def reset(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    return [Route("/_mock/reset", reset, methods=["POST"])]
+    return [
+        Route("/_mock/reset", reset, methods=["POST"]),
+        *journal_admin.routes(),
+        *scenario_admin.routes(),
+    ]

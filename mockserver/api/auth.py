@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..models import LoginAnswer, LogInInfo
+from ..models import LoginAnswer, LogInInfo, is_blank
 from ..sessions import Session
 from .common import DENIED, ApiError, invalid, model_response, read_body, session_of, state_of
 
@@ -21,7 +21,7 @@ async def _credentials(request: Request) -> LogInInfo:
     empty = {
         f"info.{name}": [f"The {name} field is required."]
         for name in _FIELDS
-        if not getattr(info, name).strip()
+        if is_blank(getattr(info, name))
     }
     if empty:
         raise invalid(empty)

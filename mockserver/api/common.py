@@ -3,7 +3,7 @@ request bodies, path ids and finding the caller's tenant."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -171,4 +171,19 @@ def tenant_of(request: Request) -> Tenant:
         )
     name = session.tenant if session is not None else (named or Store.DEFAULT_TENANT)
     request.state.tenant = name
-    return state_of(request).store.tenant(name)
+    # A scenario named by X-Mock-Scenario that sets its own data serves it from its own store.
+    store: Store = request.scope.get("state", {}).get("mock_store") or state_of(request).store
+    return store.tenant(name)
+
+
+def tenant_name(state: State, headers: Mapping[str, str]) -> str:
+    """The tenant a request names, never raising (for requests no handler served: 404, 405,
+    401): its live session's, else ``X-Mock-Tenant``, else the default. ``headers`` has
+    lower-case names (or is case-insensitive)."""
+    if state.settings.auth != "off":
+        session_id = headers.get("session-id")
+        if session_id:
+            session = state.sessions.lookup(session_id)
+            if session is not None:
+                return session.tenant
+    return headers.get(TENANT_HEADER) or Store.DEFAULT_TENANT
