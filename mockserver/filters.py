@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from .binding import FilterSpec, filter_spec
+from .indexes import IdSet
 from .models import CustomerFilter, SalesInvoiceFilter
 from .store import Table
 
@@ -44,10 +45,10 @@ class _Selection:
 
     def __init__(self, table: Table[Any, Any]) -> None:
         self.table = table
-        self.sets: list[set[int]] = []
+        self.sets: list[IdSet | list[int]] = []  # sets from hash indexes, lists from ranges
         self.scans: list[Callable[[list[int]], list[int]]] = []
 
-    def restrict(self, ids: set[int]) -> None:
+    def restrict(self, ids: IdSet) -> None:
         self.sets.append(ids)
 
     def equal(self, index: str, values: list[Any]) -> None:
@@ -58,12 +59,12 @@ class _Selection:
             self.sets.append(self.table.ordered[index].range(after, before))
 
     def contains(self, column: str, needle: str) -> None:
-        texts = self.table.texts[column]
+        texts = self.table.text(column)
         folded = needle.casefold()
         self.scans.append(lambda ids: [i for i in ids if folded in texts[i]])
 
-    def contains_any(self, column: str, needle: str, or_ids: set[int] | None = None) -> None:
-        texts = self.table.texts[column]
+    def contains_any(self, column: str, needle: str, or_ids: IdSet | None = None) -> None:
+        texts = self.table.text(column)
         folded = needle.casefold()
         extra = or_ids or set()
         self.scans.append(
@@ -72,19 +73,26 @@ class _Selection:
 
     def run(self) -> list[int]:
         all_ids = self.table.ids
-        sets = sorted(self.sets, key=len)
-        if sets and len(sets[0]) * 4 < len(all_ids):
-            candidates = sorted(sets.pop(0))
+        groups = sorted(self.sets, key=len)
+        if not self.scans:
+            if not groups:
+                return all_ids
+            if len(groups) == 1:
+                return sorted(groups[0])
+            return sorted(set(groups[0]).intersection(*groups[1:]))
+        if groups and len(groups[0]) * 4 < len(all_ids):
+            candidates = sorted(groups.pop(0))
         else:
             candidates = all_ids
         for scan in self.scans:
             candidates = scan(candidates)
-        for ids in sets:
-            candidates = [i for i in candidates if i in ids]
+        for ids in groups:
+            members = ids if isinstance(ids, (set, frozenset)) else set(ids)
+            candidates = list(filter(members.__contains__, candidates))
         return candidates
 
 
-def _number_match(table: Table[Any, Any], needle: str) -> set[int]:
+def _number_match(table: Table[Any, Any], needle: str) -> IdSet:
     """Ids whose ``number`` equals a search term that is an integer."""
     if not _INTEGER.match(needle):
         return set()

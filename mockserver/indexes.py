@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
+IdSet = set[int] | frozenset[int]  # what index look-ups answer; never mutated by readers
+_EMPTY: frozenset[int] = frozenset()
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -16,40 +18,81 @@ def instant(moment: datetime) -> int:
 
 
 class HashIndex:
-    """value -> ids holding it; a record may hold several values (attribute ids)."""
+    """value -> ids holding it; a record may hold several values (attribute ids). A value
+    held by one record maps to the bare id: most values (numbers) are unique, and a
+    one-element set per record would cost a hundred bytes each on large datasets."""
 
     __slots__ = ("_ids",)
 
-    def __init__(self, ids: dict[Hashable, set[int]] | None = None) -> None:
-        self._ids: dict[Hashable, set[int]] = ids if ids is not None else {}
+    def __init__(self, ids: dict[Hashable, int | set[int]] | None = None) -> None:
+        self._ids: dict[Hashable, int | set[int]] = ids if ids is not None else {}
+
+    @classmethod
+    def build(cls, pairs: Iterable[tuple[int, Iterable[Hashable]]]) -> HashIndex:
+        """From (id, values) pairs, in one pass."""
+        ids: dict[Hashable, int | set[int]] = {}
+        for record_id, values in pairs:
+            for value in values:
+                held = ids.get(value)
+                if held is None:
+                    ids[value] = record_id
+                elif isinstance(held, int):
+                    ids[value] = {held, record_id}
+                else:
+                    held.add(record_id)
+        return cls(ids)
 
     def add(self, record_id: int, values: Iterable[Hashable]) -> None:
+        ids = self._ids
         for value in values:
-            bucket = self._ids.get(value)
-            if bucket is None:
-                self._ids[value] = {record_id}
+            held = ids.get(value)
+            if held is None:
+                ids[value] = record_id
+            elif isinstance(held, int):
+                if held != record_id:
+                    ids[value] = {held, record_id}
             else:
-                bucket.add(record_id)
+                held.add(record_id)
 
     def remove(self, record_id: int, values: Iterable[Hashable]) -> None:
+        ids = self._ids
         for value in values:
-            bucket = self._ids.get(value)
-            if bucket is not None:
-                bucket.discard(record_id)
-                if not bucket:
-                    del self._ids[value]
+            held = ids.get(value)
+            if held is None:
+                continue
+            if isinstance(held, int):
+                if held == record_id:
+                    del ids[value]
+            else:
+                held.discard(record_id)
+                if len(held) == 1:
+                    ids[value] = next(iter(held))
 
-    def lookup(self, values: Iterable[Hashable]) -> set[int]:
-        """Ids holding any of ``values``."""
+    def lookup(self, values: Sequence[Hashable]) -> IdSet:
+        """Ids holding any of ``values``; read-only (one value answers the index's own set)."""
+        if len(values) == 1:
+            held = self._ids.get(values[0])
+            if held is None:
+                return _EMPTY
+            return frozenset((held,)) if isinstance(held, int) else held
         found: set[int] = set()
         for value in values:
-            bucket = self._ids.get(value)
-            if bucket:
-                found |= bucket
+            held = self._ids.get(value)
+            if held is None:
+                continue
+            if isinstance(held, int):
+                found.add(held)
+            else:
+                found |= held
         return found
 
     def copy(self) -> HashIndex:
-        return HashIndex({value: set(ids) for value, ids in self._ids.items()})
+        return HashIndex(
+            {
+                value: held if isinstance(held, int) else set(held)
+                for value, held in self._ids.items()
+            }
+        )
 
 
 class SortedIndex:
@@ -86,11 +129,12 @@ class SortedIndex:
                 return
             position += 1
 
-    def range(self, after: datetime | None, before: datetime | None) -> set[int]:
-        """Ids whose moment is strictly after ``after`` and strictly before ``before``."""
+    def range(self, after: datetime | None, before: datetime | None) -> list[int]:
+        """Ids whose moment is strictly after ``after`` and strictly before ``before``, in
+        the order of their moments."""
         low = 0 if after is None else bisect_right(self._keys, instant(after))
         high = len(self._keys) if before is None else bisect_left(self._keys, instant(before))
-        return set(self._ids[low:high]) if low < high else set()
+        return self._ids[low:high]
 
     def copy(self) -> SortedIndex:
         return SortedIndex(list(self._keys), list(self._ids))

@@ -200,13 +200,24 @@ def _bytes_of(text: str | None, b64: str | None) -> bytes:
     return (text or "").encode("utf-8")
 
 
+# What the server records per request, in Entry's field order (route and headers raw).
+_Raw = tuple[
+    int, float, str, str, bytes, list[tuple[bytes, bytes]], bytes, int, str, int | None, float,
+    tuple[str, ...], bool, bool, str | None, bytes,
+]  # fmt: skip
+
+
 class Journal:
     """The ring buffer: the last ``size`` requests (0 keeps none). The server thread appends
     while a test thread reads, so every access takes the lock."""
 
-    def __init__(self, size: int = DEFAULT_SIZE) -> None:
+    def __init__(self, size: int = DEFAULT_SIZE, base_path: str = "") -> None:
         self.size = size
-        self._entries: deque[Entry] = deque(maxlen=size)
+        self.base_path = base_path
+        # Recording is on every request's path, so the server appends a plain tuple and an
+        # Entry is built only when somebody reads it. Appending and copying a deque are
+        # single operations under the GIL; the lock orders whole-buffer rewrites (clear).
+        self._entries: deque[Entry | _Raw] = deque(maxlen=size)
         self._lock = threading.Lock()
         self._seq = count(1)
         self._open: dict[int, dict[str, Any]] = {}  # seq -> scope state, until recorded
@@ -214,22 +225,47 @@ class Journal:
 
     def open(self, state: dict[str, Any]) -> int:
         """A ``seq`` for a request that has arrived; its entry follows with ``add``."""
-        with self._lock:
-            seq = self._issued = next(self._seq)
-            self._open[seq] = state
+        seq = self._issued = next(self._seq)
+        self._open[seq] = state
         return seq
 
-    def add(self, entry: Entry) -> None:
-        with self._lock:
-            self._entries.append(entry)
-            self._open.pop(entry.seq, None)
+    def add(self, entry: Entry | _Raw) -> None:
+        self._entries.append(entry)
+        self._open.pop(entry[0] if isinstance(entry, tuple) else entry.seq, None)
 
     def faults_in_flight(self) -> bool:
         """Whether a request that a scenario broke at the connection is still unrecorded.
         Its client may already have seen the break (a reset, a close) while the server
         finishes it a moment later: readers wait for these (``settle``)."""
+        return any(FAULT_KEY in state for state in list(self._open.values()))
+
+    def _kept(self) -> list[Entry]:
         with self._lock:
-            return any(FAULT_KEY in state for state in self._open.values())
+            kept = list(self._entries)
+        return [self._entry(e) if isinstance(e, tuple) else e for e in kept]
+
+    def _entry(self, raw: _Raw) -> Entry:
+        (seq, arrived, method, path, query, headers, body, body_size, tenant, status,
+         latency_ms, rules, routed, invalid, fault, response) = raw  # fmt: skip
+        return Entry(
+            seq=seq,
+            time=arrived,
+            method=method,
+            path=path,
+            route=route_path(path, self.base_path),
+            query=query.decode("latin-1"),
+            headers=_headers(headers),
+            body=body,
+            body_size=body_size,
+            tenant=tenant,
+            status=status,
+            latency_ms=latency_ms,
+            rules=rules,
+            routed=routed,
+            invalid=invalid,
+            fault=fault,
+            response_body=response,
+        )
 
     def settle(self, timeout_s: float = 1.0) -> None:
         """Wait until no broken request is unrecorded; never call it on the server's loop
@@ -245,8 +281,7 @@ class Journal:
 
     def entries(self, tenant: str | None = None, since: int | None = None) -> list[Entry]:
         """The kept entries in arrival order (of one tenant; with ``seq`` above ``since``)."""
-        with self._lock:
-            kept = list(self._entries)
+        kept = self._kept()
         if tenant is not None:
             kept = [e for e in kept if e.tenant == tenant]
         if since is not None:
@@ -257,8 +292,7 @@ class Journal:
     def last_seq(self) -> int:
         """The ``seq`` of the newest request so far, recorded or not, also after a reset
         (0 before the first): ``since=last_seq()`` keeps only what comes next."""
-        with self._lock:
-            return self._issued
+        return self._issued
 
     def clear(self, tenant: str | None = None) -> int:
         """Forget every entry (of one tenant); the number forgotten."""
@@ -267,7 +301,7 @@ class Journal:
             if tenant is None:
                 self._entries.clear()
             else:
-                kept = [e for e in self._entries if e.tenant != tenant]
+                kept = [e for e in self._entries if _tenant_of(e) != tenant]
                 self._entries = deque(kept, maxlen=self.size)
             return before - len(self._entries)
 
@@ -276,12 +310,11 @@ def _seq_of(entry: Entry) -> int:
     return entry.seq
 
 
+def _tenant_of(entry: Entry | _Raw) -> str:
+    return entry[8] if isinstance(entry, tuple) else entry.tenant
+
+
 # --- recording --------------------------------------------------------------------------------
-
-
-def _declares_body(headers: Mapping[str, str]) -> bool:
-    length = headers.get("content-length", "")
-    return (length.isdigit() and int(length) > 0) or "transfer-encoding" in headers
 
 
 class _Capture:
@@ -332,13 +365,23 @@ class JournalMiddleware:
         if scope["type"] != "http" or self.journal.size == 0:
             await self.app(scope, receive, send)
             return
-        route = route_path(scope["path"], self.base_path)
-        headers = _headers(scope["headers"])
-        if route.startswith(ADMIN_PREFIX) or headers.get(JOURNAL_HEADER, "").lower() == "off":
+        path: str = scope["path"]
+        raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
+        declares_body = False
+        for name, value in raw_headers:
+            if name == b"x-mock-journal" and value.lower() == b"off":
+                await self.app(scope, receive, send)
+                return
+            if name == b"transfer-encoding" or (name == b"content-length" and value != b"0"):
+                declares_body = True
+        if ADMIN_PREFIX in path[: len(self.base_path) + 7] and route_path(
+            path, self.base_path
+        ).startswith(ADMIN_PREFIX):
             await self.app(scope, receive, send)
             return
         state: dict[str, Any] = scope.setdefault("state", {})
-        seq = self.journal.open(state)
+        journal = self.journal
+        seq = journal.open(state)
         arrived = time.time()
         capture = _Capture()
 
@@ -346,26 +389,25 @@ class JournalMiddleware:
             capture.recorded = True
             tenant = state.get(TENANT_KEY)
             if not isinstance(tenant, str):
-                tenant = self.tenant_of(headers)
-            self.journal.add(
-                Entry(
-                    seq=seq,
-                    time=arrived,
-                    method=scope["method"],
-                    path=scope["path"],
-                    route=route,
-                    query=scope["query_string"].decode("latin-1"),
-                    headers=headers,
-                    body=bytes(capture.body),
-                    body_size=capture.body_size,
-                    tenant=tenant,
-                    status=capture.status,
-                    latency_ms=(time.perf_counter() - capture.started) * 1000.0,
-                    rules=tuple(state.get(RULES_KEY) or ()),
-                    routed=not state.get(UNROUTED_KEY, False),
-                    invalid=bool(state.get(INVALID_KEY, False)),
-                    fault=state.get(FAULT_KEY),
-                    response_body=bytes(capture.response),
+                tenant = self.tenant_of(_headers(raw_headers))
+            journal.add(
+                (
+                    seq,
+                    arrived,
+                    scope["method"],
+                    path,
+                    scope["query_string"],
+                    raw_headers,
+                    bytes(capture.body),
+                    capture.body_size,
+                    tenant,
+                    capture.status,
+                    (time.perf_counter() - capture.started) * 1000.0,
+                    tuple(state.get(RULES_KEY) or ()),
+                    not state.get(UNROUTED_KEY, False),
+                    bool(state.get(INVALID_KEY, False)),
+                    state.get(FAULT_KEY),
+                    bytes(capture.response),
                 )
             )
 
@@ -378,7 +420,7 @@ class JournalMiddleware:
             kind = message["type"]
             if kind == "http.response.start":
                 capture.status = message["status"]
-                if capture.status >= 400 and not capture.body_done and _declares_body(headers):
+                if capture.status >= 400 and declares_body and not capture.body_done:
                     # The app answered without reading the body (415, 413): read what fits,
                     # so that the rejected payload is in the journal too.
                     while not capture.body_done and len(capture.body) < MAX_BODY:
@@ -393,7 +435,7 @@ class JournalMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive_and_keep, send_and_record)
+            await self.app(scope, receive_and_keep if declares_body else receive, send_and_record)
         except BaseException:
             if not capture.recorded:
                 if capture.status is None and FAULT_KEY not in state:

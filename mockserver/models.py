@@ -538,7 +538,8 @@ BASE_FIELDS: tuple[str, ...] = tuple(f.name for f in msgspec.structs.fields(Cust
 # --- completing records and validating bodies -------------------------------------------------
 # Per model, computed once: each field's kind, so that walking a record needs no introspection.
 
-_SCALAR, _LIST, _STRUCT = 0, 1, 2
+_SCALAR, _LIST, _STRUCT, _DATETIME = 0, 1, 2, 3
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 M = TypeVar("M", bound="Model")
 _Shape = tuple[tuple[str, str, int, "type[Model] | None"], ...]
 _shapes: dict[type, _Shape] = {}
@@ -565,6 +566,8 @@ def _shape(cls: type[Model]) -> _Shape:
                         nested = cast("type[Model]", t.item_type.cls)
                 elif isinstance(t, msgspec.inspect.StructType):
                     kind, nested = _STRUCT, cast("type[Model]", t.cls)
+                elif isinstance(t, msgspec.inspect.DateTimeType):
+                    kind = _DATETIME
             fields.append((field.name, field.encode_name, kind, nested))
         shape = _shapes[cls] = tuple(fields)
     return shape
@@ -634,6 +637,8 @@ def _fold_keys(value: Any, cls: type[Model]) -> Any:
             item = [_fold_keys(element, nested) for element in item]
         elif nested is not None and kind == _STRUCT:
             item = _fold_keys(item, nested)
+        elif kind == _DATETIME and isinstance(item, str) and _DATE_ONLY.match(item):
+            item += "T00:00:00"  # Json.NET reads a bare ISO date as its midnight (UTC here)
         out[name] = item
     return out
 
@@ -675,10 +680,29 @@ def decode_body(raw: bytes, cls: type[M], param: str) -> M:
         raise BodyError({param: [f"The request body is not valid JSON: {error}."]}) from None
     if not isinstance(value, dict):
         raise BodyError({param: [f"Expected a JSON object, got {_json_kind(value)}."]})
+    folded = _fold_keys(value, cls)
     try:
-        return msgspec.convert(_fold_keys(value, cls), cls)
+        return msgspec.convert(folded, cls)
     except msgspec.ValidationError as error:
-        raise BodyError(_model_state(error, param)) from None
+        model_state = _model_state(error, param)
+        # msgspec stops at the first problem; ASP.NET names every missing required field of
+        # the body, so at least those of the top level are all reported.
+        for name in _required(cls):
+            if name not in folded:
+                model_state.setdefault(f"{param}.{name}", [f"The {name} field is required."])
+        raise BodyError(model_state) from None
+
+
+def _required(cls: type[Model]) -> tuple[str, ...]:
+    required = _required_cache.get(cls)
+    if required is None:
+        info = msgspec.inspect.type_info(cls)
+        assert isinstance(info, msgspec.inspect.StructType)
+        required = _required_cache[cls] = tuple(f.encode_name for f in info.fields if f.required)
+    return required
+
+
+_required_cache: dict[type, tuple[str, ...]] = {}
 
 
 def _json_kind(value: Any) -> str:

@@ -28,11 +28,21 @@ class Sessions:
         self.ttl_s = ttl_s
         self.clock = clock
         self._live: dict[str, Session] = {}
+        self._purge_at = 1024
 
     def login(self, tenant: str) -> Session:
+        if len(self._live) >= self._purge_at:
+            self.purge()
         session = Session(secrets.token_hex(16), tenant, self.clock() + self.ttl_s)
         self._live[session.session_id] = session
         return session
+
+    def purge(self) -> None:
+        """Forget expired sessions (a client that logs in per request never looks its old
+        ones up again), and let the table grow before the next purge."""
+        now = self.clock()
+        self._live = {k: s for k, s in self._live.items() if s.expires > now}
+        self._purge_at = max(1024, 2 * len(self._live))
 
     def lookup(self, session_id: str) -> Session | None:
         """The live session with this id; an expired one is forgotten and gives None."""

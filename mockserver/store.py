@@ -141,37 +141,48 @@ class Table(Generic[R, F]):
         self.generated: Generated[R] = generated
         self.facts: dict[int, F] = {f.id: f for f in facts}
         self.ids: list[int] = sorted(self.facts)
-        self.hashed = {name: HashIndex() for name in kind.hashed}
-        for name, keys in kind.hashed.items():
-            index = self.hashed[name]
-            for f in self.facts.values():
-                index.add(f.id, keys(f))
+        self.hashed = {
+            name: HashIndex.build((f.id, keys(f)) for f in self.facts.values())
+            for name, keys in kind.hashed.items()
+        }
         self.ordered = {
             name: SortedIndex.build((moment(f), f.id) for f in self.facts.values())
             for name, moment in kind.ordered.items()
         }
-        self.texts: dict[str, dict[int, Any]] = {
-            name: {f.id: text(f) for f in self.facts.values()} for name, text in kind.texts.items()
-        }
+        self._texts: dict[str, dict[int, Any]] = {}  # built per column on first use
         self.written: dict[int, R] = {}  # records written in this tenant, complete
         self._json: dict[int, bytes] = {}
         self._base_json: dict[int, bytes] = {}
         self.next_id = (self.ids[-1] if self.ids else 0) + 1
+        self._owned = True
 
     def copy(self) -> Table[R, F]:
+        """A twin that shares every structure until its first write (copy-on-write): a new
+        tenant costs nothing, whatever the size of the data."""
         twin = object.__new__(type(self))
-        twin.kind = self.kind
-        twin.generated = self.generated
-        twin.facts = dict(self.facts)
-        twin.ids = list(self.ids)
-        twin.hashed = {name: index.copy() for name, index in self.hashed.items()}
-        twin.ordered = {name: index.copy() for name, index in self.ordered.items()}
-        twin.texts = {name: dict(values) for name, values in self.texts.items()}
-        twin.written = dict(self.written)
-        twin._json = dict(self._json)
-        twin._base_json = dict(self._base_json)
-        twin.next_id = self.next_id
+        twin.__dict__.update(self.__dict__)
+        twin._owned = False
         return twin
+
+    def _own(self) -> None:
+        """Before the first write: private copies of everything a write changes."""
+        self.facts = dict(self.facts)
+        self.ids = list(self.ids)
+        self.hashed = {name: index.copy() for name, index in self.hashed.items()}
+        self.ordered = {name: index.copy() for name, index in self.ordered.items()}
+        self._texts = {name: dict(values) for name, values in self._texts.items()}
+        self.written = dict(self.written)
+        self._json = dict(self._json)
+        self._base_json = dict(self._base_json)
+        self._owned = True
+
+    def text(self, column: str) -> dict[int, Any]:
+        """id -> the case-folded text of one substring column (a str, or a tuple of them)."""
+        texts = self._texts.get(column)
+        if texts is None:
+            fold = self.kind.texts[column]
+            texts = self._texts[column] = {f.id: fold(f) for f in self.facts.values()}
+        return texts
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -199,6 +210,14 @@ class Table(Generic[R, F]):
                     data = self.generated.json[record_id] = encode(record)
         return data
 
+    def many_json(self, record_ids: list[int], basic: bool = False) -> list[bytes]:
+        """``json`` (or ``base_json``) of many records: the list routes' inner loop."""
+        if basic:
+            own, shared, one = self._base_json, self.generated.base_json, self.base_json
+        else:
+            own, shared, one = self._json, self.generated.json, self.json
+        return [own.get(i) or shared.get(i) or one(i) for i in record_ids]
+
     def base_json(self, record_id: int) -> bytes:
         """The encoded basic fields (``/api/customers/base``), cached like ``json``."""
         data = self._base_json.get(record_id)
@@ -214,6 +233,8 @@ class Table(Generic[R, F]):
 
     def put(self, record: R) -> None:
         """Store a complete record (new or replacing), keeping every index in step."""
+        if not self._owned:
+            self._own()
         facts = self.kind.facts_of(record)
         record_id = facts.id
         old = self.facts.get(record_id)
@@ -233,11 +254,13 @@ class Table(Generic[R, F]):
             self.hashed[name].add(record_id, keys(facts))
         for name, moment in self.kind.ordered.items():
             self.ordered[name].add(record_id, moment(facts))
-        for name, text in self.kind.texts.items():
-            self.texts[name][record_id] = text(facts)
+        for name, texts in self._texts.items():
+            texts[record_id] = self.kind.texts[name](facts)
         self.written[record_id] = record
-        self._json.pop(record_id, None)
-        self._base_json.pop(record_id, None)
+        # Encoded now, not on the next read: a written record's bytes must shadow the shared
+        # bytes of the generated record it replaces (``many_json`` relies on it).
+        self._json[record_id] = encode(record)
+        self._base_json[record_id] = _base_bytes(record)
 
 
 def _now() -> datetime:

@@ -3,13 +3,14 @@ request bodies, path ids and finding the caller's tenant."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope, Send
 
 from ..binding import BindingError, FilterSpec, bind, parse_query
 from ..models import INT32_MAX, INT32_MIN, BodyError, ErrorBody, Model, decode_body, encode
@@ -18,6 +19,7 @@ from ..settings import Settings
 from ..store import Store, Tenant
 
 JSON = "application/json; charset=utf-8"
+JSON_BYTES = JSON.encode()
 MAX_BODY = 1024 * 1024
 DENIED = "Authorization has been denied for this request."
 INVALID = "The request is invalid."
@@ -86,11 +88,44 @@ def model_response(value: Model) -> Response:
     return Response(encode(value), 200, media_type=JSON)
 
 
-def bind_query(request: Request, spec: FilterSpec) -> dict[str, Any]:
-    try:
-        return bind(parse_query(request.scope["query_string"]), spec)
-    except BindingError as error:
-        raise invalid(error.model_state) from None
+class QueryBinder:
+    """Binds query strings to one filter model, remembering the last few thousand answers:
+    clients page through the same queries over and over. A bound query is never mutated."""
+
+    def __init__(self, spec: FilterSpec, size: int = 4096) -> None:
+        self.spec = spec
+        self.size = size
+        self._bound: dict[bytes, dict[str, Any]] = {}
+
+    def __call__(self, query_string: bytes) -> dict[str, Any]:
+        bound = self._bound.get(query_string)
+        if bound is None:
+            try:
+                bound = bind(parse_query(query_string), self.spec)
+            except BindingError as error:
+                raise invalid(error.model_state) from None
+            if len(self._bound) >= self.size:
+                self._bound.clear()
+            self._bound[query_string] = bound
+        return bound
+
+
+async def send_json(
+    send: Send, body: bytes, status: int = 200, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
+    """A JSON answer straight to the ASGI ``send`` (the read routes' fast path)."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", JSON_BYTES),
+                (b"content-length", b"%d" % len(body)),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def path_id(request: Request, name: str) -> int:
@@ -158,8 +193,28 @@ def session_of(request: Request) -> Session | None:
 
 def tenant_of(request: Request) -> Tenant:
     """The tenant a request works on: its session's, or ``X-Mock-Tenant``, or the default."""
-    session = session_of(request)
-    named = request.headers.get(TENANT_HEADER)
+    return resolve_tenant(state_of(request), request.scope)
+
+
+def resolve_tenant(state: State, scope: Scope) -> Tenant:
+    """``tenant_of`` on the raw ASGI scope (the read routes run without a Request): a 401
+    for a bad session as ``session_of`` says, a 400 when the session and ``X-Mock-Tenant``
+    name different tenants. Records the tenant's name in the request state."""
+    session_id = named = None
+    for key, value in scope["headers"]:
+        if key == b"session-id":
+            session_id = value.decode("latin-1")
+        elif key == b"x-mock-tenant":
+            named = value.decode("latin-1")
+    session = None
+    mode = state.settings.auth
+    if mode != "off":
+        if session_id:
+            session = state.sessions.lookup(session_id)
+            if session is None:
+                raise ApiError(401, DENIED)
+        elif mode == "required":
+            raise ApiError(401, DENIED)
     if named is not None and session is not None and named != session.tenant:
         raise invalid(
             {
@@ -170,9 +225,10 @@ def tenant_of(request: Request) -> Tenant:
             }
         )
     name = session.tenant if session is not None else (named or Store.DEFAULT_TENANT)
-    request.state.tenant = name
+    request_state = scope.setdefault("state", {})
+    request_state["tenant"] = name
     # A scenario named by X-Mock-Scenario that sets its own data serves it from its own store.
-    store: Store = request.scope.get("state", {}).get("mock_store") or state_of(request).store
+    store: Store = request_state.get("mock_store") or state.store
     return store.tenant(name)
 
 

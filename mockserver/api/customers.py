@@ -5,38 +5,33 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..filters import CUSTOMER_FILTER, page_of, select_customers
+from ..facts import CustomerFacts
+from ..filters import CUSTOMER_FILTER, select_customers
 from ..models import Customer, CustomerAccount
+from ..store import Table, Tenant
 from .common import (
     ApiError,
-    bind_query,
+    QueryBinder,
     json_response,
     model_response,
     path_id,
     read_body,
     tenant_of,
 )
-from .lists import list_response
+from .lists import ListEndpoint
 
 
 def _not_found(customer_id: int) -> ApiError:
     return ApiError(404, f"Customer {customer_id} was not found.")
 
 
-async def list_customers(request: Request) -> Response:
-    tenant = tenant_of(request)
-    query = bind_query(request, CUSTOMER_FILTER)
-    table = tenant.customers
-    ids = select_customers(table, query)
-    return list_response(page_of(ids, query), len(ids), table.json)
+def _customers(tenant: Tenant) -> Table[Customer, CustomerFacts]:
+    return tenant.customers
 
 
-async def list_customers_base(request: Request) -> Response:
-    tenant = tenant_of(request)
-    query = bind_query(request, CUSTOMER_FILTER)
-    table = tenant.customers
-    ids = select_customers(table, query)
-    return list_response(page_of(ids, query), len(ids), table.base_json)
+_binder = QueryBinder(CUSTOMER_FILTER)
+list_customers = ListEndpoint(_binder, _customers, select_customers)
+list_customers_base = ListEndpoint(_binder, _customers, select_customers, basic=True)
 
 
 async def get_customer(request: Request) -> Response:

@@ -5,17 +5,19 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..filters import INVOICE_FILTER, page_of, select_invoices
-from .common import ApiError, bind_query, json_response, path_id, tenant_of
-from .lists import list_response
+from ..facts import InvoiceFacts
+from ..filters import INVOICE_FILTER, select_invoices
+from ..models import Invoice
+from ..store import Table, Tenant
+from .common import ApiError, QueryBinder, json_response, path_id, tenant_of
+from .lists import ListEndpoint
 
 
-async def list_invoices(request: Request) -> Response:
-    tenant = tenant_of(request)
-    query = bind_query(request, INVOICE_FILTER)
-    table = tenant.invoices
-    ids = select_invoices(table, query)
-    return list_response(page_of(ids, query), len(ids), table.json)
+def _invoices(tenant: Tenant) -> Table[Invoice, InvoiceFacts]:
+    return tenant.invoices
+
+
+list_invoices = ListEndpoint(QueryBinder(INVOICE_FILTER), _invoices, select_invoices)
 
 
 async def get_invoice(request: Request) -> Response:
