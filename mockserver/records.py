@@ -26,7 +26,7 @@ from .facts import CustomerFacts, InvoiceFacts, customer_facts, invoice_facts
 from .models import BodyError, Customer, Invoice, Model, complete, decode_body, given_fields
 from .scenario_spec import RecordFile, check, display
 from .scenario_yaml import Document, Path, YamlProblems, parse
-from .store import Dataset
+from .store import Dataset, own_children
 
 R = TypeVar("R", Customer, Invoice)
 PARAMS: dict[str, tuple[type[Model], str]] = {
@@ -338,7 +338,7 @@ class _Laying:
                     self.renumbered[generated.number] = cast(int, merged.number)
             else:
                 merged = complete(item.record)
-            merged, self.next_account = _own_customer_children(merged, self.next_account)
+            merged, self.next_account = own_children(merged, self.next_account)
             self.changed_customers[record_id] = merged
         # Numbers stay unique; a new customer without one gets the next free number.
         owner = self.owner
@@ -509,35 +509,6 @@ def _renumber_rows(invoice: Invoice, renumbered: dict[int, int]) -> Invoice:
             else row
             for row in rows
         ],
-    )
-
-
-def _own_customer_children(record: Customer, next_account_id: int) -> tuple[Customer, int]:
-    """Contacts, accounts and circulations point at their customer, and every account has
-    an id, as the API does on save."""
-    cid = record.id
-    contacts = [
-        c if c.customer_id == cid else msgspec.structs.replace(c, customer_id=cid)
-        for c in record.contacts or []
-    ]
-    accounts = []
-    for account in record.accounts or []:
-        changes: dict[str, Any] = {}
-        if account.customer_id != cid:
-            changes["customer_id"] = cid
-        if account.account_id is None:
-            changes["account_id"] = next_account_id
-            next_account_id += 1
-        accounts.append(msgspec.structs.replace(account, **changes) if changes else account)
-    circulations = [
-        c if c.customer_id == cid else msgspec.structs.replace(c, customer_id=cid)
-        for c in record.circulations or []
-    ]
-    return (
-        msgspec.structs.replace(
-            record, contacts=contacts, accounts=accounts, circulations=circulations
-        ),
-        next_account_id,
     )
 
 

@@ -263,6 +263,34 @@ class Table(Generic[R, F]):
         self._base_json[record_id] = _base_bytes(record)
 
 
+def own_children(record: Customer, next_account_id: int) -> tuple[Customer, int]:
+    """Point the customer's contacts, accounts and circulations at it, and give accounts
+    without an id one (from ``next_account_id``), as the real system does on save. Answers
+    the record and the next free account id."""
+    cid = record.id
+    contacts = [
+        c if c.customer_id == cid else msgspec.structs.replace(c, customer_id=cid)
+        for c in record.contacts or []
+    ]
+    accounts = []
+    for account in record.accounts or []:
+        changes: dict[str, Any] = {}
+        if account.customer_id != cid:
+            changes["customer_id"] = cid
+        if account.account_id is None:
+            changes["account_id"] = next_account_id
+            next_account_id += 1
+        accounts.append(msgspec.structs.replace(account, **changes) if changes else account)
+    circulations = [
+        c if c.customer_id == cid else msgspec.structs.replace(c, customer_id=cid)
+        for c in record.circulations or []
+    ]
+    replaced = msgspec.structs.replace(
+        record, contacts=contacts, accounts=accounts, circulations=circulations
+    )
+    return replaced, next_account_id
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
@@ -329,29 +357,8 @@ class Tenant:
         return account
 
     def _own_children(self, record: Customer) -> Customer:
-        """Point the customer's contacts, accounts and circulations at it, and give accounts
-        without an id one, as the real system does on save."""
-        cid = record.id
-        contacts = [
-            c if c.customer_id == cid else msgspec.structs.replace(c, customer_id=cid)
-            for c in record.contacts or []
-        ]
-        accounts = []
-        for account in record.accounts or []:
-            changes: dict[str, Any] = {}
-            if account.customer_id != cid:
-                changes["customer_id"] = cid
-            if account.account_id is None:
-                changes["account_id"] = self.next_account_id
-                self.next_account_id += 1
-            accounts.append(msgspec.structs.replace(account, **changes) if changes else account)
-        circulations = [
-            c if c.customer_id == cid else msgspec.structs.replace(c, customer_id=cid)
-            for c in record.circulations or []
-        ]
-        return msgspec.structs.replace(
-            record, contacts=contacts, accounts=accounts, circulations=circulations
-        )
+        record, self.next_account_id = own_children(record, self.next_account_id)
+        return record
 
 
 class Store:
