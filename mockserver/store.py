@@ -128,6 +128,9 @@ def _base_bytes(record: Model) -> bytes:
     return encode(CustomerBase(**{name: getattr(record, name) for name in BASE_FIELDS}))
 
 
+_SELECTIONS_KEPT = 512
+
+
 class Table(Generic[R, F]):
     """The records of one kind in one tenant, in id order, with their indexes."""
 
@@ -154,6 +157,9 @@ class Table(Generic[R, F]):
         self._json: dict[int, bytes] = {}
         self._base_json: dict[int, bytes] = {}
         self.next_id = (self.ids[-1] if self.ids else 0) + 1
+        # The ids a filter selected, by filter without paging: a client paging through one
+        # query selects once. Any write forgets them all.
+        self.selections: dict[Hashable, list[int]] = {}
         self._owned = True
 
     def copy(self) -> Table[R, F]:
@@ -174,7 +180,15 @@ class Table(Generic[R, F]):
         self.written = dict(self.written)
         self._json = dict(self._json)
         self._base_json = dict(self._base_json)
+        self.selections = {}
         self._owned = True
+
+    def remember(self, key: Hashable, ids: list[int]) -> list[int]:
+        """Keep a selection (``selections``) until the next write; bounded."""
+        if len(self.selections) >= _SELECTIONS_KEPT:
+            self.selections.clear()
+        self.selections[key] = ids
+        return ids
 
     def text(self, column: str) -> dict[int, Any]:
         """id -> the case-folded text of one substring column (a str, or a tuple of them)."""
@@ -235,6 +249,7 @@ class Table(Generic[R, F]):
         """Store a complete record (new or replacing), keeping every index in step."""
         if not self._owned:
             self._own()
+        self.selections.clear()
         facts = self.kind.facts_of(record)
         record_id = facts.id
         old = self.facts.get(record_id)

@@ -90,3 +90,23 @@ def test_expired_sessions_are_purged_as_logins_pile_up() -> None:
     fresh = sessions.login("t")  # the 1025th login purges the 1024 expired ones
     assert len(sessions._live) == 1
     assert sessions.lookup(old[0]) is None and sessions.lookup(fresh.session_id) is fresh
+
+
+def test_pages_of_one_query_share_a_selection_that_a_write_forgets() -> None:
+    client = TestClient(create_app(Settings(customers=30, invoices=0)))
+    first = client.get("/api/customers", params={"name": "oy", "page_size": 5})
+    total = int(first.headers["X-Total-Count"])
+    second = client.get("/api/customers", params={"name": "oy", "page_size": 5, "page": 2})
+    assert second.headers["X-Total-Count"] == str(total)
+    assert {c["id"] for c in first.json()["results"]}.isdisjoint(
+        c["id"] for c in second.json()["results"]
+    )
+    created = client.post("/api/customers", json={"name": "Uusi Oy", "email": "a@uusi.fi"})
+    again = client.get("/api/customers", params={"name": "oy", "page_size": 5, "page": 2})
+    assert again.headers["X-Total-Count"] == str(total + 1)
+    renamed = client.put(
+        f"/api/customers/{created.json()['id']}", json={"name": "Uusi Ky", "email": "a@uusi.fi"}
+    )
+    assert renamed.status_code == 200
+    after = client.get("/api/customers", params={"name": "oy", "page_size": 5})
+    assert after.headers["X-Total-Count"] == str(total)

@@ -3,7 +3,7 @@ request bodies, path ids and finding the caller's tenant."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -88,25 +88,37 @@ def model_response(value: Model) -> Response:
     return Response(encode(value), 200, media_type=JSON)
 
 
+_PAGING = ("page", "page_size")
+
+
 class QueryBinder:
     """Binds query strings to one filter model, remembering the last few thousand answers:
-    clients page through the same queries over and over. A bound query is never mutated."""
+    clients page through the same queries over and over. Answers the bound filter (never
+    mutated) and its selection key: the filter without paging, so that every page of one
+    query shares the ids the store selected once (``Table.selection``)."""
 
     def __init__(self, spec: FilterSpec, size: int = 4096) -> None:
         self.spec = spec
         self.size = size
-        self._bound: dict[bytes, dict[str, Any]] = {}
+        self._bound: dict[bytes, tuple[dict[str, Any], Hashable]] = {}
 
-    def __call__(self, query_string: bytes) -> dict[str, Any]:
+    def __call__(self, query_string: bytes) -> tuple[dict[str, Any], Hashable]:
         bound = self._bound.get(query_string)
         if bound is None:
             try:
-                bound = bind(parse_query(query_string), self.spec)
+                filters = bind(parse_query(query_string), self.spec)
             except BindingError as error:
                 raise invalid(error.model_state) from None
+            key = tuple(
+                sorted(
+                    (name, tuple(value) if isinstance(value, list) else value)
+                    for name, value in filters.items()
+                    if name not in _PAGING
+                )
+            )
             if len(self._bound) >= self.size:
                 self._bound.clear()
-            self._bound[query_string] = bound
+            bound = self._bound[query_string] = (filters, key)
         return bound
 
 

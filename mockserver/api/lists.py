@@ -47,7 +47,9 @@ class ListEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         state: State = scope["app"].state.mock
         table = self.table(resolve_tenant(state, scope))
-        query = self.binder(scope["query_string"])
-        ids = self.select(table, query)
+        query, key = self.binder(scope["query_string"])
+        ids = table.selections.get(key)
+        if ids is None:
+            ids = table.remember(key, self.select(table, query))
         body = envelope(table.many_json(page_of(ids, query), self.basic))
         await send_json(send, body, headers=((TOTAL_HEADER, b"%d" % len(ids)),))
