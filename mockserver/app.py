@@ -94,7 +94,7 @@ class PathNormalizer:
                 lowered = normal.lower()
                 if lowered == self.base_lower or lowered.startswith(self.base_lower + "/"):
                     prefix, normal = self.base_path, normal[len(self.base_path) :]
-            if normal[:5].lower() == "/api/":
+            if normal[:5].lower() == "/api/" and not normal.islower():
                 normal = "/".join(
                     part.lower() if part.lower() in _ROUTE_WORDS else part
                     for part in normal.split("/")

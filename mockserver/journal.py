@@ -398,7 +398,7 @@ class JournalMiddleware:
                     path,
                     scope["query_string"],
                     raw_headers,
-                    bytes(capture.body),
+                    bytes(capture.body) if capture.body else b"",
                     capture.body_size,
                     tenant,
                     capture.status,
@@ -407,7 +407,7 @@ class JournalMiddleware:
                     not state.get(UNROUTED_KEY, False),
                     bool(state.get(INVALID_KEY, False)),
                     state.get(FAULT_KEY),
-                    bytes(capture.response),
+                    bytes(capture.response) if capture.response else b"",
                 )
             )
 

@@ -174,10 +174,14 @@ def test_renew_accepts_lower_case_keys_and_validates_like_login(client: TestClie
     assert client.post("/api/auth/renew", json=lower, headers=headers).status_code == 200
     response = client.post("/api/auth/renew", json={"username": "m"}, headers=headers)
     assert response.status_code == 400
-    # the first missing field, in the model's order, is named
+    # every missing field is named, in the model's order
     assert response.json() == {
         "Message": INVALID,
-        "ModelState": {"info.Password": ["The Password field is required."]},
+        "ModelState": {
+            "info.Password": ["The Password field is required."],
+            "info.Database": ["The Database field is required."],
+            "info.ApiKey": ["The ApiKey field is required."],
+        },
     }
 
 
