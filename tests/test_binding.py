@@ -7,10 +7,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from mockserver.binding import parse_query
 from mockserver.models import Customer, CustomerAttribute
 
 JSON = "application/json; charset=utf-8"
@@ -236,3 +240,17 @@ def test_unencoded_utf8_query_bytes_are_read_as_utf8(make_client: Any, asgi_get:
     assert _raw_query(asgi_get, client, "name=ään".encode()) == [1]
     assert _raw_query(asgi_get, client, "name=ÖLJY".encode()) == [1]
     assert _raw_query(asgi_get, client, b"name=\xe4\xe4n") == []
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet="abc.[]0=&%+ä;", max_size=6),
+            st.text(alphabet="xyz=&%+20ö;", max_size=6),
+        ),
+        max_size=6,
+    ).map(lambda pairs: "&".join(f"{k}={v}" if v else k for k, v in pairs))
+)
+def test_parse_query_splits_exactly_as_parse_qsl(query: str) -> None:
+    assert parse_query(query) == parse_qsl(query, keep_blank_values=True)
+    assert parse_query(query.encode()) == parse_qsl(query, keep_blank_values=True)
