@@ -2,7 +2,7 @@
 
 The page loads from the package's own files (no CDN), lists every documented operation, and
 "Try it out" on ``GET /api/customers`` shows a 200 from the server. Without
-``/usr/bin/chromium`` the test is skipped, except in CI (``CI`` set), where ``.ci/run``
+``/usr/bin/chromium`` the test is skipped, except in CI (``CI`` set), where ``scripts/test``
 installs it and a missing browser is a failure.
 """
 
@@ -87,7 +87,7 @@ class Browser:
 def browser(tmp_path: Path) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run installs Debian's chromium")
+            pytest.fail(f"{CHROMIUM} is missing in CI: scripts/test installs Debian's chromium")
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); CI runs this test")
     profile = tmp_path / "profile"
     process = subprocess.Popen(
