@@ -186,11 +186,16 @@ async def _server_error(request: Request, error: Exception) -> Response:
 
 
 def create_app(
-    settings: Settings | None = None, dataset: Dataset | None = None, store: Store | None = None
+    settings: Settings | None = None,
+    dataset: Dataset | None = None,
+    store: Store | None = None,
+    startup: scenarios.Scenario | None = None,
 ) -> Starlette:
-    """The mock server for ``settings``; ``dataset`` or ``store`` skip generating data."""
+    """The mock server for ``settings``; ``dataset`` or ``store`` skip generating data, and
+    ``startup`` the loading of the ``--scenario`` files (already loaded by the caller)."""
     settings = settings or Settings()
-    startup = scenarios.load_startup(settings)  # ScenarioError: an invalid one never serves
+    if startup is None:
+        startup = scenarios.load_startup(settings)  # ScenarioError: an invalid one never serves
     if store is None:
         if dataset is None:
             dataset = generate(*scenarios.data_size(settings, startup))

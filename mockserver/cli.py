@@ -46,7 +46,7 @@ def serve(settings: Settings) -> None:
     from .scenarios import load_startup
     from .serving import Loading, run, uvicorn_config
 
-    load_startup(settings)  # ScenarioError here: an invalid scenario never opens the socket
+    startup = load_startup(settings)  # ScenarioError here: an invalid one never opens the socket
     failures: list[BaseException] = []
 
     def ready(app: Starlette) -> None:
@@ -63,7 +63,7 @@ def serve(settings: Settings) -> None:
         server.should_exit = True
 
     # The socket opens at once and answers 503 until the data are generated (serving.Loading).
-    loading = Loading(lambda: create_app(settings), ready, failed)
+    loading = Loading(lambda: create_app(settings, startup=startup), ready, failed)
     server = uvicorn.Server(uvicorn_config(loading, settings))
     loading.start()
     run(server)
