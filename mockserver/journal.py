@@ -215,8 +215,7 @@ class Journal:
         self.size = size
         self.base_path = base_path
         # Recording is on every request's path, so the server appends a plain tuple and an
-        # Entry is built only when somebody reads it. Appending and copying a deque are
-        # single operations under the GIL; the lock orders whole-buffer rewrites (clear).
+        # Entry is built only when somebody reads it.
         self._entries: deque[Entry | _Raw] = deque(maxlen=size)
         self._lock = threading.Lock()
         self._seq = count(1)
@@ -230,7 +229,8 @@ class Journal:
         return seq
 
     def add(self, entry: Entry | _Raw) -> None:
-        self._entries.append(entry)
+        with self._lock:  # ``clear(tenant)`` swaps the buffer: never append to the old one
+            self._entries.append(entry)
         self._open.pop(entry[0] if isinstance(entry, tuple) else entry.seq, None)
 
     def faults_in_flight(self) -> bool:
