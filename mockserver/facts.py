@@ -50,10 +50,6 @@ class InvoiceFacts(msgspec.Struct, frozen=True, gc=False):
     customer_reference: str | None
 
 
-def _opt(value: object) -> object:
-    return None if value is msgspec.UNSET else value
-
-
 def customer_facts(record: Customer) -> CustomerFacts:
     """The facts of a complete customer record."""
     attributes = record.attributes or []

@@ -512,13 +512,6 @@ class CustomerBase(Model, kw_only=True):
     modified: datetime | None = None
 
 
-class ListEnvelope(Model, kw_only=True):
-    """The list answer: ``result_count`` counts the items on this page."""
-
-    result_count: Int32
-    results: list[Any]
-
-
 class LoginAnswer(Model, kw_only=True):
     code: Int32
     message: str
