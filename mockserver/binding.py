@@ -48,6 +48,7 @@ class FilterSpec:
     kinds: dict[str, str]  # lower-cased name -> kind
     names: dict[str, str]  # lower-cased name -> field name
     choices: dict[str, tuple[int, ...]]  # lower-cased name -> the only values allowed
+    arrays: tuple[str, ...] = ()  # lower-cased names of the array fields, in field order
 
 
 def filter_spec(
@@ -75,7 +76,10 @@ def filter_spec(
                 kind = DATETIME
         kinds[field.name.lower()] = kind
         names[field.name.lower()] = field.name
-    return FilterSpec(model=model, kinds=kinds, names=names, choices=dict(choices or {}))
+    arrays = tuple(name for name, kind in kinds.items() if kind == INT32_ARRAY)
+    return FilterSpec(
+        model=model, kinds=kinds, names=names, choices=dict(choices or {}), arrays=arrays
+    )
 
 
 def parse_query(query_string: bytes | str) -> list[tuple[str, str]]:
@@ -95,40 +99,47 @@ def parse_query(query_string: bytes | str) -> list[tuple[str, str]]:
 def bind(pairs: Iterable[tuple[str, str]], spec: FilterSpec) -> dict[str, Any]:
     """Bind query pairs to the filter fields of ``spec``; absent fields are left out."""
     pairs = list(pairs)
-    prefixed = any(key[:7].lower() == PREFIX for key, _ in pairs)
+    prefixed = False
+    for key, _ in pairs:
+        if key[:7].lower() == PREFIX:
+            prefixed = True
+            break
+    kinds = spec.kinds
     # field -> (sent key, value) for scalars; for arrays, plain values and indexed values
     scalars: dict[str, tuple[str, str]] = {}
     plain: dict[str, list[tuple[str, str]]] = {}
     indexed: dict[str, dict[int, tuple[str, str]]] = {}
     for key, value in pairs:
+        if not value:
+            continue  # an empty value counts as absent, whatever the key
         name = key
         if prefixed:
             if name[:7].lower() != PREFIX:
                 continue
             name = name[7:]
         index: int | None = None
-        bracket = _INDEXED.match(name)
+        bracket = _INDEXED.match(name) if name[-1:] == "]" else None
         if bracket:
             name = bracket.group(1)
             if bracket.group(2):
                 index = int(bracket.group(2))
         field = name.lower()
-        kind = spec.kinds.get(field)
-        if kind is None or value == "":
+        kind = kinds.get(field)
+        if kind is None:
             continue
         if kind == INT32_ARRAY:
             if index is None:
                 plain.setdefault(field, []).append((key, value))
             else:
                 indexed.setdefault(field, {}).setdefault(index, (key, value))
-        elif bracket is None:
-            scalars.setdefault(field, (key, value))
+        elif bracket is None and field not in scalars:
+            scalars[field] = (key, value)
 
     errors: dict[str, list[str]] = {}
     bound: dict[str, Any] = {}
     for field, (key, value) in scalars.items():
         try:
-            converted = _convert(value, spec.kinds[field])
+            converted = _convert(value, kinds[field])
             if field in _AT_LEAST_ONE and converted < 1:
                 raise ValueError(
                     f"The value '{value}' is not valid for {field}: it must be 1 or more."
@@ -143,27 +154,26 @@ def bind(pairs: Iterable[tuple[str, str]], spec: FilterSpec) -> dict[str, Any]:
             bound[spec.names[field]] = converted
         except ValueError as error:
             errors[key] = [str(error)]
-    for field in spec.kinds:
-        if spec.kinds[field] != INT32_ARRAY:
-            continue
-        items: list[tuple[str, str]] = []
-        if field in indexed:
-            position = indexed[field]
-            i = 0
-            while i in position:
-                items.append(position[i])
-                i += 1
-        if not items:
-            items = plain.get(field, [])
-        if not items:
-            continue
-        values: list[int] = []
-        for key, value in items:
-            try:
-                values.append(_int32(value))
-            except ValueError as error:
-                errors[key] = [str(error)]
-        bound[spec.names[field]] = values
+    if plain or indexed:
+        for field in spec.arrays:
+            items: list[tuple[str, str]] = []
+            if field in indexed:
+                position = indexed[field]
+                i = 0
+                while i in position:
+                    items.append(position[i])
+                    i += 1
+            if not items:
+                items = plain.get(field, [])
+            if not items:
+                continue
+            values: list[int] = []
+            for key, value in items:
+                try:
+                    values.append(_int32(value))
+                except ValueError as error:
+                    errors[key] = [str(error)]
+            bound[spec.names[field]] = values
     if errors:
         raise BindingError(errors)
     return bound
@@ -178,7 +188,7 @@ def _convert(value: str, kind: str) -> Any:
 
 
 def _int32(value: str) -> int:
-    if not _INTEGER.match(value):
+    if not (value.isascii() and value.isdigit()) and not _INTEGER.match(value):
         raise ValueError(f"The value '{value}' is not a valid integer.")
     number = int(value)
     if not INT32_MIN <= number <= INT32_MAX:
