@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from .binding import FilterSpec, filter_spec
-from .indexes import IdSet
+from .indexes import IdSet, SortedIndex
 from .models import CustomerFilter, SalesInvoiceFilter
 from .store import Table
 
@@ -47,6 +47,7 @@ class _Selection:
         self.table = table
         self.sets: list[IdSet | list[int]] = []  # sets from hash indexes, lists from ranges
         self.scans: list[Callable[[list[int]], list[int]]] = []
+        self.ranges: list[tuple[SortedIndex, datetime | None, datetime | None]] = []
 
     def restrict(self, ids: IdSet) -> None:
         self.sets.append(ids)
@@ -56,7 +57,7 @@ class _Selection:
 
     def between(self, index: str, after: datetime | None, before: datetime | None) -> None:
         if after is not None or before is not None:
-            self.sets.append(self.table.ordered[index].range(after, before))
+            self.ranges.append((self.table.ordered[index], after, before))
 
     def contains(self, column: str, needle: str) -> None:
         texts = self.table.text(column)
@@ -73,6 +74,12 @@ class _Selection:
 
     def run(self) -> list[int]:
         all_ids = self.table.ids
+        if len(self.ranges) == 1 and not self.sets and not self.scans:
+            # one date range alone (an incremental sync): the index keeps it sorted
+            index, after, before = self.ranges[0]
+            return index.ascending(after, before)
+        for index, after, before in self.ranges:
+            self.sets.append(index.range(after, before))
         groups = sorted(self.sets, key=len)
         if not self.scans:
             if not groups:

@@ -95,14 +95,21 @@ class HashIndex:
         )
 
 
+# How many ids the ``SortedIndex.ascending`` cache of one index may hold in all.
+ASCENDING_BUDGET = 1_000_000
+
+
 class SortedIndex:
     """(moment, id) pairs in order; ``range`` answers strictly-before / strictly-after."""
 
-    __slots__ = ("_ids", "_keys")
+    __slots__ = ("_ascending", "_ascending_size", "_ids", "_keys")
 
     def __init__(self, keys: list[int] | None = None, ids: list[int] | None = None) -> None:
         self._keys: list[int] = keys if keys is not None else []
         self._ids: list[int] = ids if ids is not None else []
+        # (low, high) positions -> the ids between them, ascending (see ``ascending``)
+        self._ascending: dict[tuple[int, int], list[int]] = {}
+        self._ascending_size = 0
 
     @classmethod
     def build(cls, pairs: Iterable[tuple[datetime | None, int]]) -> SortedIndex:
@@ -116,6 +123,7 @@ class SortedIndex:
         position = bisect_right(self._keys, key)
         self._keys.insert(position, key)
         self._ids.insert(position, record_id)
+        self._forget()
 
     def remove(self, record_id: int, moment: datetime | None) -> None:
         if moment is None:
@@ -126,15 +134,41 @@ class SortedIndex:
             if self._ids[position] == record_id:
                 del self._keys[position]
                 del self._ids[position]
+                self._forget()
                 return
             position += 1
+
+    def _forget(self) -> None:
+        if self._ascending:
+            self._ascending = {}
+            self._ascending_size = 0
 
     def range(self, after: datetime | None, before: datetime | None) -> list[int]:
         """Ids whose moment is strictly after ``after`` and strictly before ``before``, in
         the order of their moments."""
+        low, high = self._positions(after, before)
+        return self._ids[low:high]
+
+    def ascending(self, after: datetime | None, before: datetime | None) -> list[int]:
+        """The ids of ``range``, in ascending order; read-only. Kept per pair of positions
+        until the next change: every moment between two neighbouring keys selects the same
+        ids, so a client that sends a new timestamp on every request (``modified_after`` of
+        its last sync) still finds them sorted."""
+        positions = self._positions(after, before)
+        ids = self._ascending.get(positions)
+        if ids is None:
+            low, high = positions
+            ids = sorted(self._ids[low:high])
+            if self._ascending_size + len(ids) > ASCENDING_BUDGET:
+                self._forget()
+            self._ascending[positions] = ids
+            self._ascending_size += len(ids)
+        return ids
+
+    def _positions(self, after: datetime | None, before: datetime | None) -> tuple[int, int]:
         low = 0 if after is None else bisect_right(self._keys, instant(after))
         high = len(self._keys) if before is None else bisect_left(self._keys, instant(before))
-        return self._ids[low:high]
+        return low, max(low, high)
 
     def copy(self) -> SortedIndex:
         return SortedIndex(list(self._keys), list(self._ids))

@@ -568,14 +568,18 @@ def test_written_customers_are_filtered_like_the_oracle_says(
     records, writes, queries = case
     store = Store(RecordDataset(records, []), clock=lambda: NOW)
     with TestClient(create_app(Settings(), store=store)) as client:
-        for path, body in writes:
-            method = "POST" if path == "/api/customers" else "PUT"
-            assert client.request(method, path, json=body).status_code == 200
-        after = list(_apply(records, writes))
-        for f, query in queries:
-            expected = oracle(after, customer_matches, f)
-            assert _answer(client, "/api/customers", query) == expected, query
-            assert _answer(client, "/api/customers/base", query) == expected, query
+        # Reads before, between and after the writes: whatever the server keeps from a read
+        # (selections, sorted ranges) must not outlive the next write.
+        for done in range(len(writes) + 1):
+            if done:
+                path, body = writes[done - 1]
+                method = "POST" if path == "/api/customers" else "PUT"
+                assert client.request(method, path, json=body).status_code == 200
+            after = list(_apply(records, writes[:done]))
+            for f, query in queries:
+                expected = oracle(after, customer_matches, f)
+                assert _answer(client, "/api/customers", query) == expected, query
+                assert _answer(client, "/api/customers/base", query) == expected, query
 
 
 # --- no query string is a 5xx ------------------------------------------------------------------
