@@ -1,6 +1,7 @@
 """The yardstick of benchmark (b): a bare Starlette app that answers every GET with one
 precomputed JSON page of a given size, on the same uvicorn configuration as ``mockserver
-serve`` (httptools and uvloop, no access log).
+serve`` (httptools and uvloop, no access log) but uvicorn's own HTTP protocol class, without
+the mock's extensions (``mockserver.protocol``).
 
 Usage: python bench/baseline_app.py PORT BODY_BYTES
 """
@@ -41,7 +42,8 @@ def create_app(body: bytes) -> Starlette:
 def main() -> None:
     port, size = int(sys.argv[1]), int(sys.argv[2])
     settings = Settings(host="127.0.0.1", port=port, log_level="warning")
-    uvicorn.Server(uvicorn_config(create_app(page_of_size(size)), settings)).run()
+    config = uvicorn_config(create_app(page_of_size(size)), settings, http="httptools")
+    uvicorn.Server(config).run()
 
 
 if __name__ == "__main__":

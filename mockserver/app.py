@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from . import scenarios
 from .api import admin, auth, customers, docs, invoices
 from .api.common import JSON, ApiError, State, error_response, send_json, tenant_name
+from .api.lists import ListEndpoint
 from .api.scenario_rules import ScenarioRules
 from .datagen import Dataset, generate
 from .journal import Journal, JournalMiddleware
@@ -105,19 +106,26 @@ class PathNormalizer:
         await self.app(scope, receive, send)
 
 
+def read_lanes(state: State) -> dict[str, ListEndpoint]:
+    """The list routes by their exact path: the read lane's and the protocol's direct lane's
+    (``mockserver.protocol``) table."""
+    base_path = state.settings.base_path
+    return {
+        base_path + "/api/customers": customers.list_customers,
+        base_path + "/api/customers/base": customers.list_customers_base,
+        base_path + "/api/invoices": invoices.list_invoices,
+    }
+
+
 class ReadLane:
     """Sends ``GET`` on the list routes straight to their raw ASGI endpoints: one dict look-up
     instead of Starlette's scan of every route, and no exception middleware. It sits inside
     the journal and the scenario rules, so both still see every request; every other request
     goes through Starlette's router as usual."""
 
-    def __init__(self, app: ASGIApp, base_path: str) -> None:
+    def __init__(self, app: ASGIApp, state: State) -> None:
         self.app = app
-        self.lanes: dict[str, ASGIApp] = {
-            base_path + "/api/customers": customers.list_customers,
-            base_path + "/api/customers/base": customers.list_customers_base,
-            base_path + "/api/invoices": invoices.list_invoices,
-        }
+        self.lanes: dict[str, ListEndpoint] = read_lanes(state)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         endpoint = self.lanes.get(scope["path"]) if scope.get("method") == "GET" else None
@@ -217,7 +225,7 @@ def create_app(
             ),
             Middleware(PathNormalizer, base_path=settings.base_path),
             Middleware(ScenarioRules, state=state),
-            Middleware(ReadLane, base_path=settings.base_path),
+            Middleware(ReadLane, state=state),
         ],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )

@@ -44,12 +44,13 @@ def serve(settings: Settings) -> None:
 
     from .app import create_app
     from .scenarios import load_startup
-    from .serving import Loading, run, uvicorn_config
+    from .serving import Loading, run, settle_heap, uvicorn_config
 
     startup = load_startup(settings)  # ScenarioError here: an invalid one never opens the socket
     failures: list[BaseException] = []
 
     def ready(app: Starlette) -> None:
+        settle_heap()
         dataset = app.state.mock.store.dataset
         print(
             f"mockserver: {len(dataset.customers)} customers, {len(dataset.invoices)} invoices "

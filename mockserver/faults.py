@@ -11,8 +11,8 @@
   the body, then the connection closes.
 - ``slow_body``: the real answer, its body dribbled in ``chunks`` over ``duration_ms``.
 
-The transport is not part of ASGI: ``http_protocol()`` returns uvicorn's HTTP protocol class
-extended to put it in ``scope["extensions"]["mockserver.transport"]``. In process (httpx's
+The transport is not part of ASGI: the HTTP protocol of ``mockserver.protocol`` puts it in
+``scope["extensions"]["mockserver.transport"]``. In process (httpx's
 ``ASGITransport``, Starlette's TestClient) there is no transport: ``connection_reset``,
 ``empty_response`` and ``truncated_body`` then raise ``ConnectionFault`` (a
 ``ConnectionError``) out of the application, which those clients pass on to the caller;
@@ -22,10 +22,8 @@ extended to put it in ``scope["extensions"]["mockserver.transport"]``. In proces
 from __future__ import annotations
 
 import asyncio
-import functools
 import socket
 import struct
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -175,51 +173,3 @@ def _with_length(headers: list[tuple[bytes, bytes]], length: int) -> list[tuple[
         (k, v) for k, v in headers if k.lower() not in (b"content-length", b"transfer-encoding")
     ]
     return [*kept, (b"content-length", str(length).encode())]
-
-
-# --- uvicorn: the transport in the scope ----------------------------------------------------
-
-
-class _WithTransport:
-    """Puts the connection's transport in every request's scope."""
-
-    def __init__(self, app: Any, transport: asyncio.Transport) -> None:
-        self.app = app
-        self.transport = transport
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope["extensions"] = {**(scope.get("extensions") or {}), TRANSPORT: self.transport}
-        await self.app(scope, receive, send)
-
-
-def _exposing(base: type[asyncio.Protocol]) -> type[asyncio.Protocol]:
-    class Exposing(base):  # type: ignore[valid-type, misc]
-        app: Any
-
-        def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            super().connection_made(transport)
-            self.app = _WithTransport(self.app, transport)  # type: ignore[arg-type]
-
-    Exposing.__name__ = Exposing.__qualname__ = f"TransportExposing{base.__name__}"
-    return Exposing
-
-
-@functools.cache
-def http_protocol() -> type[asyncio.Protocol]:
-    """uvicorn's HTTP protocol (httptools where installed, else h11) with the transport
-    exposed to the application."""
-    try:
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-    except ImportError:  # pragma: no cover - httptools is part of uvicorn[standard]
-        from uvicorn.protocols.http.h11_impl import H11Protocol
-
-        return _exposing(H11Protocol)
-    return _exposing(HttpToolsProtocol)
-
-
-@functools.cache
-def h11_protocol() -> type[asyncio.Protocol]:
-    """The same over h11 (the pure-Python parser)."""
-    from uvicorn.protocols.http.h11_impl import H11Protocol
-
-    return _exposing(H11Protocol)

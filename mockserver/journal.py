@@ -233,6 +233,26 @@ class Journal:
             self._entries.append(entry)
         self._open.pop(entry[0] if isinstance(entry, tuple) else entry.seq, None)
 
+    def add_answered(
+        self,
+        arrived: float,
+        method: str,
+        path: str,
+        query: bytes,
+        headers: list[tuple[bytes, bytes]],
+        tenant: str,
+        status: int,
+        started: float,
+    ) -> None:
+        """Record a request answered outside the middleware (the protocol's direct lane):
+        one without a body, a fired rule or a fault, that a route served."""
+        seq = self._issued = next(self._seq)
+        latency_ms = (time.perf_counter() - started) * 1000.0
+        entry = (seq, arrived, method, path, query, headers, b"", 0, tenant, status,
+                 latency_ms, (), True, False, None, b"")  # fmt: skip
+        with self._lock:
+            self._entries.append(entry)
+
     def faults_in_flight(self) -> bool:
         """Whether a request that a scenario broke at the connection is still unrecorded.
         Its client may already have seen the break (a reset, a close) while the server

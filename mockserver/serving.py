@@ -3,6 +3,7 @@ container and the ``MockServer`` test helper alike."""
 
 from __future__ import annotations
 
+import gc
 import signal
 import threading
 from collections.abc import Callable
@@ -12,8 +13,8 @@ from typing import Any, Generic, TypeVar
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .faults import http_protocol
 from .models import ErrorBody, encode
+from .protocol import DirectReads, http_protocol
 from .settings import Settings
 
 _STARTING = encode(ErrorBody(Message="The server is starting: its data and scenarios are loading."))
@@ -71,7 +72,13 @@ class Loading(Generic[A]):
 def uvicorn_config(app: ASGIApp, settings: Settings, **overrides: Any) -> uvicorn.Config:
     """httptools and uvloop where installed; the access log only at info level and below;
     in-flight requests get 2 s to finish on shutdown. The HTTP protocol exposes each
-    connection's transport to the scenario faults (``faults.http_protocol``)."""
+    connection's transport to the scenario faults and, for the mock's application (or its
+    ``Loading``), answers plain list reads itself (``mockserver.protocol``)."""
+    reads = None
+    if isinstance(app, Loading):
+        reads = DirectReads(lambda: app.app)
+    elif hasattr(getattr(app, "state", None), "mock"):
+        reads = DirectReads(lambda: app)
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
@@ -79,10 +86,20 @@ def uvicorn_config(app: ASGIApp, settings: Settings, **overrides: Any) -> uvicor
         "access_log": settings.log_level in ("info", "debug", "trace"),
         "timeout_graceful_shutdown": 2,
         "lifespan": "off",
-        "http": http_protocol(),
+        "http": http_protocol(reads),
     }
     options.update(overrides)
     return uvicorn.Config(app, **options)
+
+
+def settle_heap() -> None:
+    """Once the data are loaded: they live as long as the server, so the cyclic garbage
+    collector stops walking them (``gc.freeze``), and collects the few short-lived
+    containers of each request less often. A process-wide setting, so the ``serve``
+    command's business alone (never the test helper's, which shares its process)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
 
 
 def run(server: uvicorn.Server) -> None:

@@ -18,7 +18,8 @@ import pytest
 import uvicorn
 
 from mockserver.app import create_app
-from mockserver.faults import ConnectionFault, h11_protocol
+from mockserver.faults import ConnectionFault
+from mockserver.protocol import h11_protocol
 from mockserver.scenarios import activate, load_text
 from mockserver.serving import uvicorn_config
 from mockserver.settings import Settings

@@ -218,6 +218,19 @@ def resolve_tenant(state: State, scope: Scope) -> Tenant:
             session_id = value.decode("latin-1")
         elif key == b"x-mock-tenant":
             named = value.decode("latin-1")
+    request_state = scope.setdefault("state", {})
+    # A scenario named by X-Mock-Scenario that sets its own data serves it from its own store.
+    name, tenant = tenant_for(state, session_id, named, request_state.get("mock_store"))
+    request_state["tenant"] = name
+    return tenant
+
+
+def tenant_for(
+    state: State, session_id: str | None, named: str | None, store: Store | None
+) -> tuple[str, Tenant]:
+    """The tenant (and its name) of a request with these ``Session-Id`` and
+    ``X-Mock-Tenant`` headers, in ``store`` (None: the server's): raises as
+    ``resolve_tenant`` says."""
     session = None
     mode = state.settings.auth
     if mode != "off":
@@ -237,11 +250,7 @@ def resolve_tenant(state: State, scope: Scope) -> Tenant:
             }
         )
     name = session.tenant if session is not None else (named or Store.DEFAULT_TENANT)
-    request_state = scope.setdefault("state", {})
-    request_state["tenant"] = name
-    # A scenario named by X-Mock-Scenario that sets its own data serves it from its own store.
-    store: Store = request_state.get("mock_store") or state.store
-    return store.tenant(name)
+    return name, (store or state.store).tenant(name)
 
 
 def tenant_name(state: State, headers: Mapping[str, str]) -> str:

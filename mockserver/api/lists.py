@@ -1,6 +1,9 @@
 """The list routes (``GET /api/customers``, ``/api/customers/base``, ``/api/invoices``) as
 raw ASGI endpoints: the hottest path of the server, so no Request or Response objects, a
-cached binding per query string, and the envelope assembled from cached record bytes."""
+cached binding per query string, and the envelope assembled from cached record bytes.
+
+``ListEndpoint.page`` is the whole answer short of the bytes on the wire; the HTTP protocol's
+direct lane (``mockserver.protocol``) calls it too, so both paths answer alike."""
 
 from __future__ import annotations
 
@@ -14,19 +17,26 @@ from ..store import Table, Tenant
 from .common import QueryBinder, State, resolve_tenant, send_json
 
 TOTAL_HEADER = b"x-total-count"
+_EMPTY = b'{"result_count":0,"results":[]}'
 
 
-def envelope(records: list[bytes]) -> bytes:
-    """``{"result_count": N, "results": [...]}`` for one page. The total travels in the
+def envelope_parts(records: list[bytes]) -> list[bytes]:
+    """``{"result_count": N, "results": [...]}`` for one page, as the pieces to concatenate:
+    the record bytes themselves with separators between them, so that a writer that takes
+    pieces (``writelines``) never copies the page. The total travels in the
     ``X-Total-Count`` header, never in the body, so the body stays faithful to the real API."""
     if not records:
-        return b'{"result_count":0,"results":[]}'
-    # One join, separators interleaved: a page is tens of kilobytes, copied once.
+        return [_EMPTY]
     parts = [b","] * (2 * len(records) + 1)
     parts[0] = b'{"result_count":%d,"results":[' % len(records)
     parts[1:-1:2] = records
     parts[-1] = b"]}"
-    return b"".join(parts)
+    return parts
+
+
+def envelope(records: list[bytes]) -> bytes:
+    """The envelope as one bytes object (a page is tens of kilobytes, copied once)."""
+    return b"".join(envelope_parts(records))
 
 
 class ListEndpoint:
@@ -44,12 +54,17 @@ class ListEndpoint:
         self.select = select
         self.basic = basic
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        state: State = scope["app"].state.mock
-        table = self.table(resolve_tenant(state, scope))
-        query, key = self.binder(scope["query_string"])
+    def page(self, tenant: Tenant, query_string: bytes) -> tuple[int, list[bytes]]:
+        """The total the query selects and the encoded records of the requested page;
+        ``ApiError`` (400) for a query that does not bind."""
+        table = self.table(tenant)
+        query, key = self.binder(query_string)
         ids = table.selections.get(key)
         if ids is None:
             ids = table.remember(key, self.select(table, query))
-        body = envelope(table.many_json(page_of(ids, query), self.basic))
-        await send_json(send, body, headers=((TOTAL_HEADER, b"%d" % len(ids)),))
+        return len(ids), table.many_json(page_of(ids, query), self.basic)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state: State = scope["app"].state.mock
+        total, records = self.page(resolve_tenant(state, scope), scope["query_string"])
+        await send_json(send, envelope(records), headers=((TOTAL_HEADER, b"%d" % total),))
