@@ -6,9 +6,9 @@ extended in two ways.
   ``scope["extensions"]["mockserver.transport"]``.
 - **The direct lane** (httptools only). A plain ``GET`` of a list route is the request the
   mock serves most, by far: clients page through customers and invoices all day. When
-  nothing but the list endpoint has a say in its answer (no scenario rule, no named
-  scenario, no request body, no proxy headers, nothing queued before it on the
-  connection), the protocol answers it itself, in the parser's callback: the same
+  nothing but the list endpoint has a say in its answer (no scenario rule that could match
+  it, no named scenario, no request body, no proxy headers, nothing queued before it on
+  the connection), the protocol answers it itself, in the parser's callback: the same
   ``ListEndpoint.page`` computes the page, the journal records the request, and the
   cached bytes of the records go to the socket in one ``writelines``, never joined into a
   page. That skips the per-request task, the ASGI messages and the middleware stack, which
@@ -31,6 +31,7 @@ from .api.common import JSON_BYTES, ApiError, State, tenant_for
 from .api.lists import TOTAL_HEADER, ListEndpoint, envelope_parts
 from .faults import TRANSPORT
 from .journal import Journal
+from .rules import RuleBook
 from .scenarios import runtime_of
 
 # --- the transport in the scope ---------------------------------------------------------------
@@ -77,6 +78,8 @@ class DirectReads:
         self.journal: Journal = Journal(0)
         self.lanes: dict[bytes, ListEndpoint] = {}
         self._defaults: list[tuple[bytes, bytes]] | None = None
+        self._book: RuleBook | None = None
+        self._ruled_paths: dict[bytes, bool] = {}
         self._head = b""
 
     def state(self) -> State | None:
@@ -91,6 +94,18 @@ class DirectReads:
             self.journal = state.journal
             self._state = state
         return self._state
+
+    def _ruled(self, book: RuleBook, path: bytes) -> bool:
+        """Whether a rule of the active scenario could match ``GET path`` (then the ASGI
+        path, where the rules are evaluated, answers it). Known per book and path."""
+        if book is not self._book:
+            self._book, self._ruled_paths = book, {}
+        ruled = self._ruled_paths.get(path)
+        if ruled is None:
+            base = self._state.settings.base_path if self._state is not None else ""
+            parts = path.decode("ascii")[len(base) :].split("/")[1:]
+            ruled = self._ruled_paths[path] = book.may_match("GET", parts)
+        return ruled
 
     def head(self, default_headers: list[tuple[bytes, bytes]]) -> bytes:
         """The status line and the headers every list answer starts with: uvicorn's default
@@ -131,7 +146,8 @@ class DirectReads:
                 named = value.decode("latin-1")
             elif key == b"x-mock-journal" and value.lower() == b"off":
                 journal = False
-        if runtime_of(state).book.rules:
+        book = runtime_of(state).book
+        if book.rules and self._ruled(book, path):
             return None
         try:
             tenant_name, tenant = tenant_for(state, session_id, named, None)

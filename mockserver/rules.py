@@ -568,6 +568,15 @@ class RuleBook:
         else:
             self.counters = {key: c for key, c in self.counters.items() if key[0] != tenant}
 
+    def may_match(self, method: str, parts: Sequence[str]) -> bool:
+        """Whether any rule could match a request of this method and path, whatever its
+        query, headers, tenant and body: a request no rule can match needs no evaluation."""
+        return any(
+            (rule.methods is None or method in rule.methods)
+            and (rule.segments is None or path_matches(rule.segments, parts))
+            for rule in self.rules
+        )
+
     def evaluate(self, request: RequestView) -> Outcome:
         """Every matching rule counts the request; those that fire add their latency; the
         first error or fault in file order is the answer."""

@@ -317,19 +317,34 @@ def test_a_request_with_a_body_goes_the_asgi_way(served: Served) -> None:
     assert [e.status for e in served.state.journal.entries()] == [200]
 
 
-def test_a_scenario_rule_sends_every_read_the_asgi_way(served: Served) -> None:
+def test_a_read_a_scenario_rule_could_match_goes_the_asgi_way(served: Served) -> None:
     activate(
         served.state,
-        load_text("rules:\n  - match: {method: GET, path: /api/invoices}\n    latency: {ms: 1}\n"),
+        load_text(
+            "rules:\n"
+            "  - name: slow-invoices\n"
+            "    match: {method: GET, path: /api/invoices, query: {customer_number: 1}}\n"
+            "    latency: {ms: 1}\n"
+            "  - name: failing-writes\n"
+            "    match: {method: POST}\n"
+            "    error: {status: 503}\n"
+        ),
     )
     try:
-        answer = served.exchange(get("/api/customers?page_size=1"))
-        assert answer.startswith(b"HTTP/1.1 200 ")
-        assert served.direct == [False]
+        for target in ("/api/customers", "/api/invoices?customer_number=1", "/api/invoices"):
+            answer = served.exchange(get(target + ("&" if "?" in target else "?") + "page_size=1"))
+            assert answer.startswith(b"HTTP/1.1 200 ")
+        # customers: no rule could match; invoices: one could (it fires with the query only)
+        assert served.direct == [True, False, False]
+        assert [e.rules for e in served.state.journal.entries()] == [(), ("slow-invoices",), ()]
+        activate(served.state, load_text("rules:\n  - latency: {ms: 1}\n"))
+        served.exchange(get("/api/customers/base"))
+        assert served.direct[-1] is False
+        assert served.state.journal.entries()[-1].rules == ("rules[0]",)
     finally:
         activate(served.state, None)
-    served.exchange(get("/api/customers?page_size=1"))
-    assert served.direct == [False, True]
+    served.exchange(get("/api/invoices?page_size=1"))
+    assert served.direct[-1] is True
 
 
 def test_a_named_scenario_goes_the_asgi_way(served: Served, tmp_path: Any) -> None:
