@@ -8,16 +8,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-import uvicorn
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from threaded import UvicornThread
 
 from mockserver import strategies
 from mockserver.app import create_app
@@ -38,20 +36,11 @@ class Served:
         self.settings = Settings(log_level=options.pop("log_level", "warning"), **options)
         self.app = create_app(self.settings)
         self.state = self.app.state.mock
-        self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
-        self.port = self.socket.getsockname()[1]
-        config = uvicorn_config(self.app, self.settings, port=self.port, log_config=None)
-        self.reads: DirectReads = config.http.reads  # type: ignore[union-attr]
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
+        self.uvicorn = UvicornThread(
+            lambda port: uvicorn_config(self.app, self.settings, port=port, log_config=None)
         )
-        self.thread.start()
-        deadline = time.monotonic() + 5
-        while not self.server.started:
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.005)
+        self.port = self.uvicorn.port
+        self.reads: DirectReads = self.uvicorn.config.http.reads  # type: ignore[union-attr]
         self.direct: list[bool] = []  # per request: did the lane answer it?
         answer = self.reads.answer
 
@@ -64,10 +53,7 @@ class Served:
         self.reads.answer = watched
 
     def close(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.socket.close()
-        assert not self.thread.is_alive()
+        self.uvicorn.stop()
 
     def connect(self) -> Raw:
         return Raw(socket.create_connection(("127.0.0.1", self.port), timeout=5))

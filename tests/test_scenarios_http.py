@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+from threaded import UvicornThread
 
 from mockserver.app import create_app
 from mockserver.faults import ConnectionFault
@@ -36,21 +34,12 @@ class Served:
         self.state = app.state.mock
         self.fired: list[list[str] | None] = []
         recorder = self._recording(app)
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.socket.bind(("127.0.0.1", 0))
-        self.port = self.socket.getsockname()[1]
-        config = uvicorn_config(
-            recorder, Settings(log_level="warning"), port=self.port, log_config=None, **overrides
+        self.uvicorn = UvicornThread(
+            lambda port: uvicorn_config(
+                recorder, Settings(log_level="warning"), port=port, log_config=None, **overrides
+            )
         )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
-        )
-        self.thread.start()
-        deadline = time.monotonic() + 5
-        while not self.server.started:
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.005)
+        self.port = self.uvicorn.port
         self.url = f"http://127.0.0.1:{self.port}"
         self.client = httpx.Client(base_url=self.url, timeout=10)
 
@@ -71,10 +60,7 @@ class Served:
 
     def close(self) -> None:
         self.client.close()
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.socket.close()
-        assert not self.thread.is_alive()
+        self.uvicorn.stop()
 
 
 @pytest.fixture
