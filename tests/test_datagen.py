@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import math
 import os
+import random
 import re
+import string
 import subprocess
 import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -22,7 +26,15 @@ from stdnum import iso11649, luhn
 from stdnum.fi import alv, ytunnus
 
 from mockserver import datagen, models
-from mockserver.datagen import REFERENCE_DATE, Dataset, generate
+from mockserver.datagen import (
+    REFERENCE_DATE,
+    Dataset,
+    catalogues,
+    draws,
+    generate,
+    identifiers,
+    pools,
+)
 from mockserver.facts import customer_facts, invoice_facts
 
 WINDOW_START = REFERENCE_DATE - timedelta(days=5 * 365 + 1)
@@ -211,8 +223,8 @@ def test_customer_identifiers(customers: list[models.Customer]) -> None:
 
 
 def test_business_ids_unique_and_valid() -> None:
-    assert math.gcd(datagen._YT_MULTIPLIER, datagen._YT_SPACE) == 1
-    ids = [datagen._business_id(12_345, customer_id) for customer_id in range(1, 100_001)]
+    assert math.gcd(identifiers.YT_MULTIPLIER, identifiers.YT_SPACE) == 1
+    ids = [identifiers.business_id(12_345, customer_id) for customer_id in range(1, 100_001)]
     assert len(set(ids)) == len(ids)
     assert all(ytunnus.is_valid(i) and "0500000" <= i < "3400000" for i in ids[::97])
 
@@ -510,6 +522,84 @@ def test_determinism_across_processes() -> None:
         check=True,
     )
     assert out.stdout.strip() == digest(generate(7, 40, 150))
+
+
+# --- value pools and draws ----------------------------------------------------------------------
+
+# Letters whose lower-casing and NFKD decomposition Unicode's stability policies freeze: folding
+# pool values to e-mail and domain labels gives the same ASCII on every Python.
+POOL_LETTERS = set(string.ascii_letters + " -ÅÄÖåäöÉéÜü")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_pools_hold_only_letters_that_fold_the_same_everywhere() -> None:
+    p = pools.value_pools()
+    values = [*p.first_male, *p.first_female, *p.last, *p.streets, *(x.city for x in p.postal)]
+    values += [word for word, _, _ in catalogues.TRADES]
+    values += [*catalogues.REGIONS, *catalogues.COINED, *catalogues.COINED_TAILS]
+    for value in set(values):
+        assert set(value) <= POOL_LETTERS, value
+        assert re.fullmatch(r"[a-z0-9-]+", pools.ascii_fold(value)), value
+    assert len(p.last_nen) > 0 and all(name.endswith("nen") for name in p.last_nen)
+    # every name fills at least one slot, in the file's (code point) order
+    assert list(dict.fromkeys(p.last)) == sorted(set(p.last))
+
+
+def test_pool_files_that_do_not_parse_name_the_file_and_line() -> None:
+    assert pools.parse_counted("x.tsv", "# c\n\nAino\t2\nEero\t1\n") == ("Aino", "Aino", "Eero")
+    assert pools.parse_rows("x.txt", "a\r\nb\r\n", 1) == [["a"], ["b"]]
+    with pytest.raises(pools.PoolError, match=r"^value pool x.tsv, line 3: expected 2 field"):
+        pools.parse_counted("x.tsv", "# c\nAino\t2\nEero\n")
+    with pytest.raises(pools.PoolError, match=r"count of 'Eero' is not a positive integer"):
+        pools.parse_counted("x.tsv", "Eero\t0\n")
+    with pytest.raises(pools.PoolError, match=r"count of 'Eero' is not a positive integer"):
+        pools.parse_counted("x.tsv", "Eero\t²\n")
+    with pytest.raises(pools.PoolError, match=r"^value pool x.txt is empty$"):
+        pools.parse_rows("x.txt", "# only a comment\n", 1)
+
+
+def test_shipped_pools_are_what_build_pools_writes() -> None:
+    """scripts/build-pools --check: the shipped pools equal what the Faker they name builds.
+    Another Faker version may differ, which is why the pools ship: then there is nothing to
+    compare (in CI, which installs the locked Faker, that is a failure)."""
+    header = (ROOT / "mockserver/data/pools/last_names.tsv").read_text(encoding="utf-8")
+    named = re.search(r"Faker (\S+) fi_FI", header)
+    assert named is not None
+    try:
+        installed = importlib.metadata.version("Faker")
+    except importlib.metadata.PackageNotFoundError:
+        installed = None
+    if installed != named.group(1):
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must install Faker {named.group(1)} (found {installed})")
+        pytest.skip(f"the pools name Faker {named.group(1)}, installed: {installed}")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts/build-pools"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+@given(seed=st.integers(0, 2**64), n=st.integers(1, 2**70), k=st.integers(0, 11))
+def test_draw_primitives(seed: int, n: int, k: int) -> None:
+    rng = random.Random(seed)
+    assert 0 <= draws.below(rng, n) < n
+    assert 5 <= draws.between(rng, 5, 5 + n) < 5 + n
+    population = tuple(range(100, 111))
+    picked = draws.pick_distinct(random.Random(seed), population, k)
+    assert len(set(picked)) == k and set(picked) <= set(population)
+    assert draws.pick_distinct(random.Random(seed), population, k) == picked
+
+
+def test_draw_primitives_are_pinned() -> None:
+    """The primitives' numbers for one seed, written out: a change to how they draw fails here
+    as well as in the digest."""
+    rng = random.Random(2024)
+    # (on CPython 3.11 these equal randrange(10), randrange(10**13, 10**14), sample(..., 3))
+    assert [draws.below(rng, 10) for _ in range(8)] == [7, 2, 9, 4, 3, 6, 4, 8]
+    assert draws.between(rng, 10**13, 10**14) == 99_529_646_267_862
+    assert draws.pick_distinct(rng, "abcdefghijk", 3) == ["h", "f", "g"]
 
 
 # --- property -----------------------------------------------------------------------------------
