@@ -1,13 +1,19 @@
 """The pytest plugin, run on test files of its own with ``pytester``: the ``mockserver`` and
-``mock_api`` fixtures, the markers, the teardown report of unrouted and rejected requests,
-and ``--mockserver-url`` / ``--mockserver-seed``."""
+``mock_api`` fixtures, the markers, the teardown report of unrouted and rejected requests
+and the tenant deleted at teardown, and ``--mockserver-url`` (with its admin token, and a dead
+URL that fails at once) / ``--mockserver-seed``."""
 
 from __future__ import annotations
+
+import socket
+import subprocess
+import sys
 
 import httpx
 import httpx2
 import pytest
 
+from mockserver.settings import Settings
 from mockserver.testing import MockServer
 
 pytest_plugins = ["pytester"]
@@ -162,6 +168,15 @@ def test_markers_give_a_server_with_that_data_or_scenario(pytester: pytest.Pytes
             assert answer.status_code == 503
 
 
+        @pytest.mark.mock_scenario("flaky-5xx")
+        def test_shipped_scenario(mock_api):
+            statuses = [
+                httpx2.get(mock_api.url + "/api/customers", headers=mock_api.headers).status_code
+                for _ in range(3)
+            ]
+            assert statuses == [503, 503, 200]
+
+
         def test_default(mock_api):
             assert len(mock_api.customers) == 200
             answer = httpx2.get(mock_api.url + "/api/invoices", headers=mock_api.headers)
@@ -179,10 +194,11 @@ def test_markers_give_a_server_with_that_data_or_scenario(pytester: pytest.Pytes
         """
     )
     result = pytester.runpytest("--strict-markers", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=6, errors=2)
+    result.assert_outcomes(passed=7, errors=2)
     result.stdout.fnmatch_lines(
         [
-            "*test_missing_scenario: no scenario 'missing' (looked for *scenarios/missing.yaml*",
+            "*test_missing_scenario: There is no scenario named 'missing' (in */scenarios or "
+            "among the shipped ones)*The scenarios are: down, acme-overlay, *",
             "*mock_data(customers=...) must be a whole number >= 0*",
         ]
     )
@@ -235,3 +251,119 @@ def test_the_same_tests_run_against_a_running_server(pytester: pytest.Pytester) 
     )
     assert tenants in ([], ["default"])  # every test's tenant was dropped at its teardown
     assert leftover == 0
+
+
+def _dead_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+
+def test_a_dead_url_fails_every_test_at_once_naming_the_url(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_dead="""
+        def test_one(mock_api):
+            pass
+
+
+        def test_two(mockserver):
+            pass
+
+
+        def test_without_the_mock():
+            pass
+        """
+    )
+    url = _dead_url()
+    result = pytester.runpytest("--mockserver-url", url, "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=2)
+    expected = (
+        f"mockserver (--mockserver-url): cannot reach mock server at {url}: connection refused"
+    )
+    assert result.stdout.str().count(expected) == 2
+    assert "not healthy" not in result.stdout.str()
+    assert "still loading" not in result.stdout.str()
+
+
+TOKEN_TESTS = """
+def test_reads_its_journal(mock_api):
+    import httpx2
+
+    httpx2.get(mock_api.url + "/api/customers", headers=mock_api.headers)
+    assert mock_api.requests().count == 1
+"""
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_the_admin_token_reaches_a_running_server(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    pytester.makepyfile(test_token=TOKEN_TESTS)
+    with MockServer(customers=5, admin_token="t0k-plugin") as api:
+        args = ["--mockserver-url", api.url, "-p", "no:cacheprovider"]
+        if how == "option":
+            args += ["--mockserver-admin-token", "t0k-plugin"]
+        else:
+            monkeypatch.setenv("MOCKSERVER_ADMIN_TOKEN", "t0k-plugin")
+        result = pytester.runpytest(*args)
+        tenants = sorted(api.state.store.tenants)
+    result.assert_outcomes(passed=1)
+    assert tenants == []
+
+
+def test_without_the_admin_token_a_guarded_server_says_how_to_give_it(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MOCKSERVER_ADMIN_TOKEN", raising=False)
+    pytester.makepyfile(test_token=TOKEN_TESTS)
+    with MockServer(customers=5, admin_token="t0k-plugin") as api:
+        url = api.url
+        result = pytester.runpytest("--mockserver-url", url, "-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            f"*GET {url}/_mock/requests answered 401: *(give the server's admin token: "
+            "RemoteMockServer(url, admin_token=...), --mockserver-admin-token or "
+            "MOCKSERVER_ADMIN_TOKEN)*"
+        ]
+    )
+
+
+def test_each_tests_tenant_is_deleted_so_a_long_run_never_meets_max_tenants(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_many="""
+        import httpx2
+        import pytest
+
+
+        @pytest.mark.parametrize("n", range(12))
+        def test_writes(mock_api, n):
+            answer = httpx2.post(mock_api.url + "/api/customers", headers=mock_api.headers,
+                                 json={"name": f"Oy {n}", "email": "a@a.fi"})
+            assert answer.status_code == 200
+        """
+    )
+    settings = Settings(log_level="warning", max_tenants=2)
+    with MockServer(customers=5, settings=settings) as api:
+        result = pytester.runpytest("--mockserver-url", api.url, "-p", "no:cacheprovider")
+        tenants = sorted(api.state.store.tenants)
+        held = [name for name in ("default",) if api.state.sessions.holds(name)]
+    result.assert_outcomes(passed=12)
+    assert (tenants, held) == ([], [])
+
+
+def test_loading_the_plugin_imports_no_server() -> None:
+    """pytest loads the plugin in every run of a project that installed the package."""
+    code = (
+        "import sys\n"
+        "import mockserver.pytest_plugin\n"
+        "loaded = [m for m in ('uvicorn', 'starlette.routing', 'mockserver.testing') "
+        "if m in sys.modules]\n"
+        "print(loaded)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout == "[]\n"

@@ -1,22 +1,27 @@
 """``MockServer`` (context manager, async context manager, start/stop), its data, journal,
-scenario and transport helpers, and ``RemoteMockServer`` driving a running server."""
+scenario and transport helpers, tenant handles, and ``RemoteMockServer`` driving a running
+server: its admin token, tenant deletion, and a dead URL that fails at once."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
 import threading
-import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import httpx2
 import pytest
 
 import mockserver
+import mockserver.testing.remote
+from mockserver.api.guard import NEEDS_TOKEN
 from mockserver.faults import ConnectionFault
 from mockserver.scenarios import ScenarioError
-from mockserver.testing import MockServer, RemoteMockServer
+from mockserver.testing import MockServer, MockServerUnreachable, RemoteMockServer
 
 DOWN = """
 name: invoices-down
@@ -94,17 +99,6 @@ def test_async_with_serves_too() -> None:
 
     assert asyncio.run(main()) == 4
     assert _server_threads() == []
-
-
-def test_enter_to_ready_takes_well_under_the_budget() -> None:
-    MockServer(customers=20).start().stop()  # the first start pays for lazy imports
-    timings = []
-    for _ in range(3):
-        started = time.perf_counter()
-        api = MockServer(seed=3, customers=20).start()
-        timings.append(time.perf_counter() - started)
-        api.stop()
-    assert min(timings) <= 0.3
 
 
 def test_a_port_conflict_cannot_happen_and_two_servers_run_side_by_side() -> None:
@@ -391,12 +385,190 @@ def test_remote_mock_server_drives_a_running_server() -> None:
         assert api.requests().count == 0
 
 
-def test_remote_mock_server_reports_an_absent_server() -> None:
+def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    remote = RemoteMockServer(f"http://127.0.0.1:{port}")
-    with pytest.raises(TimeoutError, match=r"is not healthy after 0\.2 s"):
-        remote.wait_ready(timeout_s=0.2)
-    with pytest.raises(ConnectionError, match="is not reachable"):
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _no_sleeping(seconds: float) -> None:
+    raise AssertionError(f"waited {seconds} s for a server that cannot answer")
+
+
+def test_a_dead_url_fails_at_once_naming_the_url_and_the_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = f"http://127.0.0.1:{_free_port()}"
+    remote = RemoteMockServer(url)
+    monkeypatch.setattr(mockserver.testing.remote.time, "sleep", _no_sleeping)
+    with pytest.raises(MockServerUnreachable) as error:
+        remote.wait_ready()  # the default 30 s timeout is never waited for
+    assert str(error.value) == f"cannot reach mock server at {url}: connection refused"
+    assert isinstance(error.value, ConnectionError)
+    assert not isinstance(error.value, TimeoutError)
+    with pytest.raises(MockServerUnreachable, match=r"^cannot reach mock server at .*: connection"):
         remote.requests()
+
+
+class _Health(BaseHTTPRequestHandler):
+    """``/health``: the statuses in ``answers`` in turn, then 200."""
+
+    answers: ClassVar[list[int]] = []
+
+    def do_GET(self) -> None:
+        status = self.answers.pop(0) if self.answers else 200
+        body = b'{"Message":"The server is starting."}' if status != 200 else b"{}"
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def health_server() -> Iterator[tuple[str, list[int]]]:
+    answers: list[int] = []
+    handler = type("Health", (_Health,), {"answers": answers})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", answers
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_only_a_server_that_is_still_loading_is_waited_for(
+    health_server: tuple[str, list[int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, answers = health_server
+    naps: list[float] = []
+    monkeypatch.setattr(mockserver.testing.remote.time, "sleep", naps.append)
+    answers[:] = [503, 503]
+    RemoteMockServer(url).wait_ready()
+    assert (naps, answers) == ([0.1, 0.1], [])
+    answers[:] = [503]
+    with pytest.raises(TimeoutError) as late:
+        RemoteMockServer(url).wait_ready(timeout_s=0)
+    assert str(late.value) == (
+        f"mock server at {url} is still loading after 0 s (GET /health answers 503)"
+    )
+    answers[:] = [404]
+    naps.clear()
+    with pytest.raises(RuntimeError) as wrong:
+        RemoteMockServer(url).wait_ready()
+    assert str(wrong.value) == (
+        f'GET {url}/health answered 404: {{"Message":"The server is starting."}}'
+    )
+    assert naps == []
+
+
+def test_remote_mock_server_sends_the_admin_token_with_every_admin_request() -> None:
+    with MockServer(customers=3, admin_token="t0k-remote") as api:
+        assert api.admin_headers == {"Authorization": "Bearer t0k-remote"}
+        refused = httpx.get(api.url + "/_mock/requests")
+        assert (refused.status_code, refused.json()) == (401, {"Message": NEEDS_TOKEN})
+        assert httpx.get(api.url + "/_mock/requests", headers=api.admin_headers).status_code == 200
+        remote = RemoteMockServer(api.url, admin_token="t0k-remote")
+        remote.wait_ready()
+        handle = remote.tenant("acme")
+        httpx.get(api.url + "/api/customers", headers=handle.headers)
+        handle.assert_requested("GET", "/api/customers", times=1)
+        assert remote.last_seq() == 1
+        remote.load_scenario(text=DOWN)
+        remote.clear_scenario()
+        remote.load_scenario("flaky-5xx")  # a name: the shipped scenario's text is sent
+        statuses = [httpx.get(api.url + "/api/customers").status_code for _ in range(3)]
+        assert statuses == [503, 503, 200]
+        with pytest.raises(ScenarioError, match="There is no scenario named 'flaky-5yx'"):
+            remote.load_scenario("flaky-5yx")
+        remote.clear_scenario()
+        remote.reset("acme")  # with acme's journal: the three reads of "default" are left
+        assert remote.clear_requests() == 3
+        handle.login()
+        assert handle.delete() is True
+        assert handle.delete() is False
+
+        without = RemoteMockServer(api.url, admin_token="")
+        with pytest.raises(RuntimeError) as error:
+            without.requests()
+        assert str(error.value) == (
+            f"GET {api.url}/_mock/requests answered 401: "
+            f'{{"Message":"{NEEDS_TOKEN}"}} (give the server\'s admin token: '
+            "RemoteMockServer(url, admin_token=...), --mockserver-admin-token or "
+            "MOCKSERVER_ADMIN_TOKEN)"
+        )
+        wrong = RemoteMockServer(api.url, admin_token="nope")
+        with pytest.raises(RuntimeError, match="answered 401"):
+            wrong.reset()
+        assert "t0k-remote" not in str(api.requests())
+
+
+def test_the_admin_token_comes_from_the_environment_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MOCKSERVER_ADMIN_TOKEN", "t0k-env")
+    with MockServer(customers=1, admin_token="t0k-env") as api:
+        remote = RemoteMockServer(api.url)
+        assert remote.admin_headers == {"Authorization": "Bearer t0k-env"}
+        assert remote.requests().count == 0
+    assert MockServer().admin_headers == {}  # a local server takes no token from the environment
+
+
+def test_a_tenant_handle_deletes_its_tenant() -> None:
+    with MockServer(customers=3) as api:
+        acme = api.tenant("acme")
+        acme.add_customers({"name": "Oy A", "email": "a@a.fi"})
+        httpx.get(api.url + "/api/customers", headers=acme.headers)
+        assert "acme" in api.state.store.tenants
+        assert acme.delete() is True
+        assert "acme" not in api.state.store.tenants
+        assert not api.state.sessions.holds("acme")
+        assert api.requests(tenant="acme").count == 0
+        assert acme.delete() is False
+        assert (acme.session_id, acme.headers) == (None, {"X-Mock-Tenant": "acme"})
+        assert len(acme.customers) == 3  # the handle starts the tenant afresh
+        listed = httpx.get(api.url + "/_mock/tenants").json()
+        assert "acme" in [t["name"] for t in listed["tenants"]]
+        answer = httpx.delete(api.url + "/_mock/tenants/acme")
+        assert answer.status_code == 204
+
+
+def test_scenario_names_resolve_as_the_server_resolves_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no scenarios/ folder here: the shipped scenario is used
+    with MockServer(customers=3, scenario="flaky-5xx") as api:
+        statuses = [httpx.get(api.url + "/api/customers").status_code for _ in range(3)]
+        assert statuses == [503, 503, 200]
+        assert api.requests(rule="customers-warming-up").count == 2
+        api.load_scenario("empty-company")
+        assert httpx.get(api.url + "/api/customers").json()["result_count"] == 0
+    own = tmp_path / "mine"
+    own.mkdir()
+    (own / "flaky-5xx.yaml").write_text(DOWN)  # the user's own folder comes first
+    with MockServer(customers=3, scenario="flaky-5xx", scenarios_dir=own) as api:
+        assert httpx.get(api.url + "/api/invoices").status_code == 503
+        assert httpx.get(api.url + "/api/customers").status_code == 200
+    with pytest.raises(ScenarioError) as error:
+        MockServer(customers=1, scenario="flaky-5yx").start()
+    assert error.value.problems[0].startswith(
+        "There is no scenario named 'flaky-5yx' (in ./scenarios or among the shipped ones). "
+        "Did you mean 'flaky-5xx'? The scenarios are: "
+    )
+
+
+def test_journal_filters_are_checked_by_name() -> None:
+    api = MockServer(customers=1)
+    with pytest.raises(TypeError) as error:
+        api.requests(stauts=200)  # type: ignore[call-arg]
+    assert str(error.value) == (
+        "requests() got an unknown filter 'stauts'; filters: headers, json, query, rule, "
+        "since, status, tenant"
+    )
+    assert api.requests(json=None).count == 0  # a JSON null body is a filter like any

@@ -5,19 +5,20 @@ first (``last_seq``: the newest request's ``seq``, for ``since``), filtered by
 the query (``method``, ``path``, ``tenant``, ``status``, ``rule``, ``since``, ``limit``,
 ``query.NAME=VALUE``, ``json``), the same filters ``MockServer.requests`` takes.
 ``DELETE /_mock/requests`` (``?tenant=NAME`` for one tenant) answers ``{"cleared": N}``.
-Neither is journaled itself.
+Neither is journaled itself. Entries are shown as the journal keeps them: secrets redacted
+when they were recorded (``mockserver.journal.redaction``).
 """
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
 from ..binding import parse_query
 from ..journal import FilterError, Journal, filter_from_query, select
 from ..models import encode
-from .common import JSON, invalid, state_of
+from ..wire import JSON
+from .common import invalid, state_of
 
 
 def _journal(request: Request) -> Journal:
@@ -48,10 +49,3 @@ async def clear_requests(request: Request) -> Response:
     tenant = request.query_params.get("tenant") or None
     cleared = _journal(request).clear(tenant)
     return Response(encode({"cleared": cleared}), 200, media_type=JSON)
-
-
-def routes() -> list[BaseRoute]:
-    return [
-        Route("/_mock/requests", list_requests, methods=["GET"]),
-        Route("/_mock/requests", clear_requests, methods=["DELETE"]),
-    ]
