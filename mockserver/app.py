@@ -1,120 +1,190 @@
-"""``create_app(settings)``: the Starlette application, wiring only."""
+"""``create_app(settings)``: the Starlette application, wiring only.
+
+The router is the route table's (``mockserver.routes``): one route per path template,
+answering each of its methods with the handler ``handlers`` names for it. The state is
+``mockserver.state.build_state``'s, hung on the application as ``app.state.mock`` (reached
+through ``api.common.state_of``). Besides: the middleware, in order, and the ASP.NET-shaped
+answers of requests no handler served (404, 405, 500).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match, Mount, Route
+from starlette.routing import BaseRoute, Match, Mount, Route, request_response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import scenarios
-from .api import admin, auth, customers, docs, invoices
-from .api.common import JSON, ApiError, State, error_response, send_json, tenant_name
-from .api.lists import ListEndpoint
+from . import routes
+from .api import admin, auth, customers, docs, invoices, journal_admin, scenario_admin
+from .api.common import ApiError, QueryBinder, error_response, send_json, tenant_name
+from .api.guard import AdminGuard
+from .api.lists import ListEndpoint, ListSource
 from .api.scenario_rules import ScenarioRules
-from .datagen import Dataset, generate
-from .journal import Journal, JournalMiddleware
+from .binding import FilterSpec
+from .journal_middleware import JournalMiddleware
 from .models import ErrorBody, encode
-from .sessions import Sessions
+from .routes import Operation, Resource, split_path
+from .scenarios import Scenario
 from .settings import Settings
-from .store import Store
+from .state import Clock, State, build_state
+from .store import Dataset, Store
+from .wire import INVALID_KEY, JSON, SERVER_ERROR, UNROUTED_KEY, method_not_allowed, not_found
+
+Handler = Callable[[Request], Awaitable[Response]]
 
 
-class _CustomerId(Convertor[str]):
-    """A customer id segment: anything but ``base``, the literal route beside it, so that
-    ``PUT /api/customers/base`` is a 405 rather than an invalid id. Other non-numbers still
-    reach the handler, which answers the ASP.NET binding 400."""
-
-    regex = "(?!base$)[^/]+"
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-register_url_convertor("customer_id", _CustomerId())
-
-
-CUSTOMER_PATH = "/api/customers/{customer_id:customer_id}"
-
-
-def api_routes() -> list[BaseRoute]:
-    """The real API's routes, as the base path sees them."""
-    return [
-        Route("/api/auth/login", auth.login, methods=["POST"]),
-        Route("/api/auth/login/token", auth.login, methods=["POST"]),
-        Route("/api/auth/renew", auth.renew, methods=["POST"]),
-        Route("/api/auth/alive", auth.alive, methods=["GET"]),
-        Route("/api/customers", customers.list_customers, methods=["GET"]),
-        Route("/api/customers", customers.create_customer, methods=["POST"]),
-        Route("/api/customers/base", customers.list_customers_base, methods=["GET"]),
-        Route(CUSTOMER_PATH, customers.get_customer, methods=["GET"]),
-        Route(CUSTOMER_PATH, customers.update_customer, methods=["PUT"]),
-        Route("/api/customers/{customer_id}/accounts", customers.add_account, methods=["POST"]),
-        Route("/api/invoices", invoices.list_invoices, methods=["GET"]),
-        Route("/api/invoices/{id}", invoices.get_invoice, methods=["GET"]),
-    ]
+def handlers(state: State) -> dict[str, Handler | ListSource]:
+    """What answers each handler key of the route table in one application. A list route's
+    is its ``ListSource``: the application makes it an endpoint of its own (own binding
+    cache), as it makes its own documentation pages."""
+    documentation = docs.Docs(state.settings)
+    return {
+        "auth.login": auth.login,
+        "auth.renew": auth.renew,
+        "auth.alive": auth.alive,
+        "customers.list": customers.CUSTOMERS,
+        "customers.list_base": customers.CUSTOMERS_BASE,
+        "customers.get": customers.get_customer,
+        "customers.create": customers.create_customer,
+        "customers.update": customers.update_customer,
+        "customers.add_account": customers.add_account,
+        "invoices.list": invoices.INVOICES,
+        "invoices.get": invoices.get_invoice,
+        "admin.health": admin.health,
+        "admin.reset": admin.reset,
+        "admin.tenants": admin.list_tenants,
+        "admin.delete_tenant": admin.delete_tenant,
+        "journal.list": journal_admin.list_requests,
+        "journal.clear": journal_admin.clear_requests,
+        "scenario.show": scenario_admin.show,
+        "scenario.replace": scenario_admin.replace,
+        "scenario.clear": scenario_admin.clear,
+        "docs.document": documentation.document,
+        "docs.ui": documentation.ui,
+        "docs.asset": documentation.asset,
+    }
 
 
-def service_routes() -> list[BaseRoute]:
-    """Routes that answer both at the root and under the base path."""
-    return [Route("/health", admin.health, methods=["GET"]), *admin.routes(), *docs.routes()]
+class _Methods:
+    """One path's handlers by method; ``HEAD`` is answered by the ``GET`` handler (the
+    server sends no body)."""
+
+    def __init__(self, apps: Mapping[str, ASGIApp]) -> None:
+        self.apps = dict(apps)
+        if "GET" in self.apps:
+            self.apps["HEAD"] = self.apps["GET"]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.apps[scope["method"]](scope, receive, send)
 
 
-# The literal segments of the API's routes: matched case-insensitively, while ids keep the
-# case they were sent in (an error names the value as the client sent it).
-_ROUTE_WORDS = frozenset(
-    ("api", "auth", "login", "token", "renew", "alive", "customers", "base", "accounts", "invoices")
-)
+class ResourceRoute(Route):
+    """One path template of the route table with every method it answers. A method it
+    does not answer is a 405 whose ``Allow`` lists every method it does, sorted. Its path
+    parameters never bind the words a route beside it has as literal segments
+    (``Resource.reserved``): ``PUT /api/customers/base`` is a 405, not an invalid id."""
+
+    def __init__(self, resource: Resource, apps: Mapping[str, ASGIApp]) -> None:
+        super().__init__(resource.path, _Methods(apps), methods=list(apps))
+        self.reserved = resource.reserved
+        self.allow = ", ".join(sorted(self.methods or ()))
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        if match is not Match.NONE and self.reserved:
+            bound = child["path_params"]
+            for name, words in self.reserved.items():
+                if bound.get(name) in words:
+                    return Match.NONE, {}
+        return match, child
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.methods and scope["method"] not in self.methods:
+            raise HTTPException(405, headers={"Allow": self.allow})
+        await self.app(scope, receive, send)
+
+
+class _Wiring:
+    """The table's handlers made endpoints for one application: list routes share one
+    binder per filter model (pages of one query bind once)."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+        self.handlers = handlers(state)
+        self.binders: dict[int, QueryBinder] = {}
+        self.lists: dict[str, ListEndpoint] = {}  # by handler key
+
+    def endpoint(self, op: Operation) -> ASGIApp:
+        handler = self.handlers[op.handler]
+        if not isinstance(handler, ListSource):
+            return request_response(handler)
+        endpoint = self.lists.get(op.handler)
+        if endpoint is None:
+            endpoint = self.lists[op.handler] = ListEndpoint(self.state, self._binder(op), handler)
+        return endpoint
+
+    def _binder(self, op: Operation) -> QueryBinder:
+        spec: FilterSpec | None = op.filters
+        if spec is None:
+            raise ValueError(f"the list route {op.method} {op.path} has no filter model")
+        binder = self.binders.get(id(spec))
+        if binder is None:
+            binder = self.binders[id(spec)] = QueryBinder(spec)
+        return binder
+
+    def resource_routes(self, api: bool) -> list[BaseRoute]:
+        return [
+            ResourceRoute(resource, {m: self.endpoint(op) for m, op in resource.operations.items()})
+            for resource in routes.RESOURCES
+            if resource.is_api == api
+        ]
+
+    def read_lanes(self) -> dict[str, ListEndpoint]:
+        """The list routes' endpoints by their exact path, base path included."""
+        base_path = self.state.settings.base_path
+        return {
+            base_path + op.path: self.lists[op.handler]
+            for op in routes.LIST_OPERATIONS
+            if op.handler in self.lists
+        }
+
+
+class MockApp(Starlette):
+    """The mock's application: a Starlette application that also knows its list routes'
+    endpoints by exact path (``lanes``), for the read lane and the protocol's direct lane."""
+
+    lanes: Mapping[str, ListEndpoint]
+
+
+def read_lanes(app: MockApp) -> Mapping[str, ListEndpoint]:
+    """The list routes by their exact path: the read lane's and the protocol's direct lane's
+    (``mockserver.protocol``) table."""
+    return app.lanes
 
 
 class PathNormalizer:
     """Routes the way ASP.NET does: API paths (and the base path) match case-insensitively
-    and a trailing slash is ignored."""
+    and a trailing slash is ignored (``routes.split_path``)."""
 
     def __init__(self, app: ASGIApp, base_path: str) -> None:
         self.app = app
         self.base_path = base_path
-        self.base_lower = base_path.lower()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path: str = scope["path"]
-            normal = path.rstrip("/") or "/" if len(path) > 1 else path
-            prefix = ""
-            if self.base_lower:
-                lowered = normal.lower()
-                if lowered == self.base_lower or lowered.startswith(self.base_lower + "/"):
-                    prefix, normal = self.base_path, normal[len(self.base_path) :]
-            if normal[:5].lower() == "/api/" and not normal.islower():
-                normal = "/".join(
-                    part.lower() if part.lower() in _ROUTE_WORDS else part
-                    for part in normal.split("/")
-                )
-            normal = prefix + normal
+            prefix, route = split_path(path, self.base_path)
+            normal = prefix + route
             if normal != path:
                 scope = dict(scope, path=normal, raw_path=normal.encode())
         await self.app(scope, receive, send)
-
-
-def read_lanes(state: State) -> dict[str, ListEndpoint]:
-    """The list routes by their exact path: the read lane's and the protocol's direct lane's
-    (``mockserver.protocol``) table."""
-    base_path = state.settings.base_path
-    return {
-        base_path + "/api/customers": customers.list_customers,
-        base_path + "/api/customers/base": customers.list_customers_base,
-        base_path + "/api/invoices": invoices.list_invoices,
-    }
 
 
 class ReadLane:
@@ -123,9 +193,9 @@ class ReadLane:
     the journal and the scenario rules, so both still see every request; every other request
     goes through Starlette's router as usual."""
 
-    def __init__(self, app: ASGIApp, state: State) -> None:
+    def __init__(self, app: ASGIApp, lanes: Mapping[str, ListEndpoint]) -> None:
         self.app = app
-        self.lanes: dict[str, ListEndpoint] = read_lanes(state)
+        self.lanes = lanes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         endpoint = self.lanes.get(scope["path"]) if scope.get("method") == "GET" else None
@@ -142,10 +212,7 @@ class ReadLane:
 
 def _note_rejection(request_state: dict[str, Any], error: ApiError) -> None:
     if error.status_code in (400, 413, 415):
-        request_state["mock_invalid"] = True  # the journal reports input the API rejected
-
-
-_METHOD_NOT_ALLOWED = "The requested resource does not support http method '{}'."
+        request_state[INVALID_KEY] = True  # the journal reports input the API rejected
 
 
 async def _http_error(request: Request, error: Exception) -> Response:
@@ -154,82 +221,58 @@ async def _http_error(request: Request, error: Exception) -> Response:
         return error_response(error)
     assert isinstance(error, HTTPException)
     if error.status_code in (404, 405):
-        request.state.mock_unrouted = True  # the journal reports requests no route matched
-    headers = error.headers
+        request.scope.setdefault("state", {})[UNROUTED_KEY] = True  # no route matched
     if error.status_code == 404:
-        message = f"No HTTP resource was found that matches the request URI '{request.url.path}'."
+        message = not_found(request.url.path)
     elif error.status_code == 405:
-        message = _METHOD_NOT_ALLOWED.format(request.method)
-        headers = {**(headers or {}), "Allow": _allow(request)}
+        message = method_not_allowed(request.method)
     else:
         message = error.detail
     body = encode(ErrorBody(Message=message))
-    return Response(body, error.status_code, headers, media_type=JSON)
-
-
-def _allow(request: Request) -> str:
-    """Every method the path answers, in order. Starlette's own 405 names the methods of the
-    first route that matched the path only, where a path has a route per method."""
-    root = request.scope.get("app_root_path", request.scope.get("root_path", ""))
-    probe: Scope = {"type": "http", "method": request.method, "path": request.scope["path"],
-                    "root_path": root}  # fmt: skip
-    return ", ".join(sorted(_methods(request.app.routes, probe)))
-
-
-def _methods(routes: list[BaseRoute], scope: Scope) -> set[str]:
-    methods: set[str] = set()
-    for route in routes:
-        match, child = route.matches(scope)
-        if match is Match.NONE:
-            continue
-        if isinstance(route, Mount):
-            methods |= _methods(route.routes, {**scope, **child})
-        elif isinstance(route, Route) and route.methods:
-            methods |= route.methods
-    return methods
+    return Response(body, error.status_code, error.headers, media_type=JSON)
 
 
 async def _server_error(request: Request, error: Exception) -> Response:
-    return Response(encode(ErrorBody(Message="An error has occurred.")), 500, media_type=JSON)
+    return Response(encode(ErrorBody(Message=SERVER_ERROR)), 500, media_type=JSON)
 
 
 def create_app(
     settings: Settings | None = None,
     dataset: Dataset | None = None,
     store: Store | None = None,
-    startup: scenarios.Scenario | None = None,
-) -> Starlette:
-    """The mock server for ``settings``; ``dataset`` or ``store`` skip generating data, and
-    ``startup`` the loading of the ``--scenario`` files (already loaded by the caller)."""
-    settings = settings or Settings()
-    if startup is None:
-        startup = scenarios.load_startup(settings)  # ScenarioError: an invalid one never serves
-    if store is None:
-        if dataset is None:
-            dataset = generate(*scenarios.data_size(settings, startup))
-        store = Store(dataset)
-    state = State(settings=settings, store=store, sessions=Sessions())
-    state.journal = Journal(settings.journal_size, settings.base_path)
-    state.on_reset.append(state.journal.clear)
-    routes: list[BaseRoute] = [*api_routes(), *service_routes()]
+    startup: Scenario | None = None,
+    clock: Clock | None = None,
+) -> MockApp:
+    """The mock server for ``settings``; ``dataset`` or ``store`` skip generating data,
+    ``startup`` the loading of the ``--scenario`` files (already loaded by the caller), and
+    ``clock`` replaces the system's (``state.build_state``)."""
+    state = build_state(settings, dataset=dataset, store=store, startup=startup, clock=clock)
+    settings = state.settings
+    wiring = _Wiring(state)
+    api = wiring.resource_routes(api=True)
+    service = wiring.resource_routes(api=False)
+    mounted: list[BaseRoute] = [*api, *service]
     if settings.base_path:
-        routes = [Mount(settings.base_path, routes=routes), *service_routes()]
-    app = Starlette(
-        routes=routes,
-        middleware=[
-            Middleware(
-                JournalMiddleware,
-                journal=state.journal,
-                tenant_of=partial(tenant_name, state),
-                base_path=settings.base_path,
-            ),
-            Middleware(PathNormalizer, base_path=settings.base_path),
-            Middleware(ScenarioRules, state=state),
-            Middleware(ReadLane, state=state),
-        ],
+        mounted = [Mount(settings.base_path, routes=mounted), *service]
+    lanes = wiring.read_lanes()
+    middleware = [
+        Middleware(
+            JournalMiddleware,
+            journal=state.journal,
+            tenant_of=partial(tenant_name, state),
+            base_path=settings.base_path,
+        ),
+        Middleware(PathNormalizer, base_path=settings.base_path),
+        Middleware(AdminGuard, state=state),
+        Middleware(ScenarioRules, state=state),
+        Middleware(ReadLane, lanes=lanes),
+    ]
+    app = MockApp(
+        routes=mounted,
+        middleware=middleware,
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
     app.router.redirect_slashes = False
+    app.lanes = lanes
     app.state.mock = state
-    scenarios.install(state, startup)
     return app

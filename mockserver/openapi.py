@@ -2,43 +2,38 @@
 
 Schemas are the msgspec models' own (``msgspec.json.schema_components``); query parameters
 are the filter models' binding specs with the real document's ``filter.`` prefix; the paths
-are the application's routes as they are mounted. This module only adds what a model cannot
-say: which operation a route is, its words for people, and which errors it can answer. A
-route without an entry in ``OPERATIONS`` is left out, and the agreement test fails on it.
+and operations are the route table's (``mockserver.routes``), mounted as the settings mount
+them (the API under the base path, the mock's own routes at the root too). This module only
+adds the words that belong to the document as a whole: its description, the tags', the
+errors', the filters'. It knows nothing of the web framework that serves the routes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import msgspec
-from starlette.routing import BaseRoute, Mount, Route
 
 from . import __version__
-from .api.admin import Health
 from .binding import DATETIME, INT32, INT32_ARRAY, PREFIX, FilterSpec
-from .filters import CUSTOMER_FILTER, DEFAULT_PAGE, DEFAULT_PAGE_SIZE, INVOICE_FILTER
-from .models import (
-    INT32_MAX,
-    INT32_MIN,
-    Customer,
-    CustomerAccount,
-    CustomerBase,
-    ErrorBody,
-    Int32,
-    Invoice,
-    LoginAnswer,
-    LogInInfo,
+from .filters import DEFAULT_PAGE, DEFAULT_PAGE_SIZE
+from .models import INT32_MAX, INT32_MIN, ErrorBody, Health, Int32, LoginAnswer
+from .routes import (
+    ADMIN_PREFIX,
+    BY_KEY,
+    OPERATIONS,
+    TAG_ADMIN,
+    TAG_AUTH,
+    TAG_CUSTOMER,
+    TAG_DOCS,
+    TAG_INVOICE,
+    Operation,
 )
-from .scenario_spec import json_schema as scenario_json_schema
 from .settings import Settings
+from .wire import SESSION_HEADER_NAME, TOTAL_HEADER_NAME
 
-TAG_AUTH, TAG_CUSTOMER, TAG_INVOICE = "Auth", "Customer", "Invoice"
-TAG_ADMIN, TAG_DOCS = "Mock administration", "Mock documentation"
 SECURITY_SCHEME = "SessionId"
-TOTAL_HEADER = "X-Total-Count"
 
 _TAGS = (
     (TAG_AUTH, "Log in and keep a session alive; later requests send it as `Session-Id`."),
@@ -79,8 +74,12 @@ journal. The *Mock administration* operations control scenarios, resets and the 
 
 _ADMIN_ERRORS = {
     400: "The request is invalid: `ModelState` says what is wrong.",
-    404: "No such file.",
+    401: "The admin token is missing or wrong: send `Authorization: Bearer TOKEN`.",
+    403: "Refused: a cross-site write, a remote client while no admin token is set, or a "
+    "session naming a tenant not its own.",
+    404: "No such file or tenant.",
     413: "The body is too large.",
+    415: "The body is declared neither JSON nor YAML.",
     503: "The server is still loading its data and scenarios.",
 }
 _ERROR_TEXT = {
@@ -96,198 +95,6 @@ _ERROR_TEXT = {
 def _int32() -> dict[str, Any]:
     return {"type": "integer", "format": "int32", "minimum": INT32_MIN, "maximum": INT32_MAX}
 
-
-# The files of the Swagger UI distribution the documentation serves, and their media types.
-SWAGGER_UI_ASSETS = {
-    "swagger-ui.css": "text/css; charset=utf-8",
-    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
-    "favicon-32x32.png": "image/png",
-    "favicon-16x16.png": "image/png",
-}
-
-
-Parameter = tuple[str, str, dict[str, Any]]  # (name, description, schema)
-
-
-@dataclass(frozen=True)
-class Operation:
-    """What the models cannot say about one route: its name, words and errors."""
-
-    operation_id: str
-    tag: str
-    summary: str
-    description: str = ""
-    filters: FilterSpec | None = None
-    path_params: tuple[Parameter, ...] = ()
-    query_params: tuple[Parameter, ...] = ()  # besides the filter model's
-    body: type[msgspec.Struct] | None = None
-    body_schema: Callable[[], dict[str, Any]] | None = None  # a JSON Schema with ``$defs``
-    body_content: tuple[str, ...] = ("application/json",)
-    body_description: str = ""
-    answer: Any = None  # a model or, where the answer has none, a JSON Schema
-    answer_content: tuple[str, ...] = ("application/json",)
-    listed: bool = False  # the answer is the list envelope of ``answer``
-    errors: tuple[int, ...] = ()  # besides 503, which every route answers while loading
-    protected: bool = False  # needs a session where auth is required
-    links: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (opId, param)
-
-
-_ID_LINKS = {
-    "GetCustomer": ("getCustomer", "customer_id"),
-    "UpdateCustomer": ("updateCustomer", "customer_id"),
-    "AddCustomerAccount": ("addCustomerAccount", "customer_id"),
-}
-_CUSTOMER_ID = (("customer_id", "Customer ID given in route", _int32()),)
-_INVOICE_ID = (("id", "Invoice ID given in route", _int32()),)
-_HTML = ("text/html",)
-_TEXT: dict[str, Any] = {"type": "string"}
-_COUNT: dict[str, Any] = {"type": "integer", "minimum": 0}
-_ANY_OBJECT: dict[str, Any] = {"type": "object"}
-_LOGIN_HELP = (
-    "Any non-empty values log in (keys match case-insensitively). The `Database` selects "
-    "the tenant. A session lives 30 minutes from login or its last renew."
-)
-
-# Keyed by (METHOD, path below the base path).
-OPERATIONS: dict[tuple[str, str], Operation] = {
-    ("POST", "/api/auth/login"): Operation(
-        "login", TAG_AUTH, "Log in: answers a session id for the `Session-Id` header",
-        _LOGIN_HELP, body=LogInInfo, body_description="Login credentials",
-        answer=LoginAnswer, errors=(400, 413, 415),
-    ),
-    ("POST", "/api/auth/login/token"): Operation(
-        "loginToken", TAG_AUTH, "Log in (token variant): the same as `/api/auth/login`",
-        _LOGIN_HELP, body=LogInInfo, body_description="Login credentials",
-        answer=LoginAnswer, errors=(400, 413, 415),
-    ),
-    ("POST", "/api/auth/renew"): Operation(
-        "renew", TAG_AUTH, "Renew the session for another full lifetime",
-        "Without a session (auth optional or off) this logs in afresh.",
-        body=LogInInfo, body_description="Login credentials",
-        answer=LoginAnswer, errors=(400, 401, 413, 415), protected=True,
-    ),
-    ("GET", "/api/auth/alive"): Operation(
-        "alive", TAG_AUTH, "Check that the session is alive",
-        answer=LoginAnswer, errors=(401,), protected=True,
-    ),
-    ("GET", "/api/customers"): Operation(
-        "listCustomers", TAG_CUSTOMER, "Returns a list of customers",
-        "Can be filtered using CustomerFilter. Every filter combines with AND.",
-        filters=CUSTOMER_FILTER, answer=Customer, listed=True, errors=(400, 401),
-        protected=True,
-    ),
-    ("POST", "/api/customers"): Operation(
-        "createCustomer", TAG_CUSTOMER, "Create a customer",
-        "The server assigns `id`, `number`, `created` and `modified`, ignoring any given.",
-        body=Customer, body_description="A customer payload", answer=Customer,
-        errors=(400, 401, 413, 415), protected=True, links=_ID_LINKS,
-    ),
-    ("GET", "/api/customers/base"): Operation(
-        "listCustomersBase", TAG_CUSTOMER,
-        "Returns a list of customers with only basic information",
-        "Can be filtered using CustomerFilter, exactly as `GET /api/customers`.",
-        filters=CUSTOMER_FILTER, answer=CustomerBase, listed=True, errors=(400, 401),
-        protected=True,
-    ),
-    ("GET", "/api/customers/{customer_id}"): Operation(
-        "getCustomer", TAG_CUSTOMER, "Get single customer", path_params=_CUSTOMER_ID,
-        answer=Customer, errors=(400, 401, 404), protected=True, links=_ID_LINKS,
-    ),
-    ("PUT", "/api/customers/{customer_id}"): Operation(
-        "updateCustomer", TAG_CUSTOMER, "Update a customer",
-        "Merges the given fields into the stored customer: `id`, `number` and `created` never "
-        "change, a given list replaces the stored list, `modified` is stamped.",
-        path_params=_CUSTOMER_ID, body=Customer, body_description="A customer payload",
-        answer=Customer, errors=(400, 401, 404, 413, 415), protected=True, links=_ID_LINKS,
-    ),
-    ("POST", "/api/customers/{customer_id}/accounts"): Operation(
-        "addCustomerAccount", TAG_CUSTOMER, "Add new account",
-        "Assigns `account_id`, sets `customer_id` and appends the account to the customer.",
-        path_params=_CUSTOMER_ID, body=CustomerAccount, body_description="A account payload",
-        answer=CustomerAccount, errors=(400, 401, 404, 413, 415), protected=True,
-    ),
-    ("GET", "/api/invoices"): Operation(
-        "listInvoices", TAG_INVOICE, "Get a list of invoices",
-        "Can be filtered using SalesInvoiceFilter. Every filter combines with AND.",
-        filters=INVOICE_FILTER, answer=Invoice, listed=True, errors=(400, 401),
-        protected=True,
-    ),
-    ("GET", "/api/invoices/{id}"): Operation(
-        "getInvoice", TAG_INVOICE, "Get single invoice", path_params=_INVOICE_ID,
-        answer=Invoice, errors=(400, 401, 404), protected=True,
-    ),
-    ("GET", "/health"): Operation(
-        "health", TAG_ADMIN, "Readiness: 200 once the data and every scenario are loaded",
-        "Answers 503 while the server is still loading; probes and container health checks "
-        "poll it.", answer=Health,
-    ),
-    ("GET", "/_mock/scenario"): Operation(
-        "showScenario", TAG_ADMIN, "Show the active scenario, its data and its rules",
-        "With each rule's counters per tenant.", answer=_ANY_OBJECT,
-    ),
-    ("PUT", "/_mock/scenario"): Operation(
-        "replaceScenario", TAG_ADMIN, "Replace the active scenario atomically",
-        "The body is a scenario file, YAML or JSON; `$ref` paths are relative to the "
-        "scenarios folder. An invalid scenario is a 400 listing every problem as "
-        "`FILE:LINE:COLUMN: message`, and nothing changes. Answers what `GET` shows.",
-        body_schema=scenario_json_schema, body_content=("application/yaml", "application/json"),
-        body_description="A scenario", answer=_ANY_OBJECT, errors=(400, 413),
-    ),
-    ("DELETE", "/_mock/scenario"): Operation(
-        "clearScenario", TAG_ADMIN, "Return to the start-up scenarios",
-        "None without `--scenario`. Answers what `GET` shows.", answer=_ANY_OBJECT,
-    ),
-    ("POST", "/_mock/reset"): Operation(
-        "resetMock", TAG_ADMIN, "Restore the seeded data, sessions, scenario counters and journal",
-        "Of every tenant, or of one with `?tenant=NAME`.",
-        query_params=(("tenant", "Reset only this tenant", _TEXT),), answer=_ANY_OBJECT,
-    ),
-    ("GET", "/_mock/requests"): Operation(
-        "listRequests", TAG_ADMIN, "The request journal, oldest first",
-        "Answers `{\"count\": N, \"requests\": [...]}`. Besides the parameters below, "
-        "`query.NAME=VALUE` (repeatable) keeps requests whose query has that value.",
-        query_params=(
-            ("method", "Only this HTTP method", _TEXT),
-            ("path", "Only this path, literal or a template such as "
-                     "`/api/customers/{customer_id}`", _TEXT),
-            ("tenant", "Only this tenant", _TEXT),
-            ("status", "Only these response statuses (repeatable)",
-             {"type": "array", "items": {"type": "integer"}}),
-            ("rule", "Only requests this scenario rule fired on", _TEXT),
-            ("since", "Only entries after this sequence number", _COUNT),
-            ("limit", "At most this many, the newest", _COUNT),
-            ("json", "Only requests whose JSON body contains this JSON document", _TEXT),
-        ),
-        answer=_ANY_OBJECT, errors=(400,),
-    ),
-    ("DELETE", "/_mock/requests"): Operation(
-        "clearRequests", TAG_ADMIN, "Clear the request journal",
-        "Of every tenant, or of one with `?tenant=NAME`. Answers `{\"cleared\": N}`.",
-        query_params=(("tenant", "Clear only this tenant's entries", _TEXT),),
-        answer=_ANY_OBJECT,
-    ),
-    ("GET", "/swagger/docs/v1"): Operation(
-        "openApiDocument", TAG_DOCS, "This OpenAPI document (the real API's path)",
-        answer=_ANY_OBJECT,
-    ),
-    ("GET", "/openapi.json"): Operation(
-        "openApiJson", TAG_DOCS, "This OpenAPI document", answer=_ANY_OBJECT,
-    ),
-    ("GET", "/swagger/ui/index"): Operation(
-        "swaggerUi", TAG_DOCS, "Swagger UI (the real API's path)",
-        answer=_TEXT, answer_content=_HTML,
-    ),
-    ("GET", "/docs"): Operation(
-        "swaggerUiDocs", TAG_DOCS, "Swagger UI", answer=_TEXT, answer_content=_HTML,
-    ),
-    ("GET", "/swagger/ui/{asset}"): Operation(
-        "swaggerUiAsset", TAG_DOCS, "A file of Swagger UI, from the installed package",
-        path_params=(("asset", "The file's name",
-                      {"type": "string", "enum": list(SWAGGER_UI_ASSETS)}),),
-        answer=_TEXT, answer_content=tuple(dict.fromkeys(SWAGGER_UI_ASSETS.values())),
-        errors=(404,),
-    ),
-}  # fmt: skip
 
 _FILTER_HELP = {
     "name": "Customers whose `name` contains this text (case-insensitive).",
@@ -424,27 +231,6 @@ def _tidy(schema: Any) -> Any:
     return out
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    """One method on one route as mounted: the path below the base path and its prefix."""
-
-    method: str
-    path: str
-    prefix: str
-
-
-def endpoints(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[Endpoint]:
-    """Every (method, path) the routes answer, Mounts unfolded. HEAD, which Starlette adds to
-    every GET, is the GET operation's and is not listed apart."""
-    for route in routes:
-        if isinstance(route, Mount):
-            yield from endpoints(route.routes, prefix + route.path)
-        elif isinstance(route, Route):
-            for method in sorted(route.methods or ()):
-                if method != "HEAD":
-                    yield Endpoint(method, route.path_format, prefix)
-
-
 def _response(
     description: str, schema: Any, media_types: tuple[str, ...] = ("application/json",)
 ) -> dict[str, Any]:
@@ -536,22 +322,27 @@ def _record_variants(components: dict[str, Any], roots: Iterable[str]) -> dict[s
 
 # Answers whose every field always has a value: their schema is the model's own.
 _EXACT_ANSWERS = (ErrorBody, LoginAnswer, Health)
-_list_models: dict[type[msgspec.Struct], type[msgspec.Struct]] = {}
+Envelopes = dict[type[msgspec.Struct], type[msgspec.Struct]]  # record model -> its list
 
 
-def _answer_model(op: Operation) -> type[msgspec.Struct] | None:
+def _answer_model(op: Operation, envelopes: Envelopes) -> type[msgspec.Struct] | None:
+    """The model of ``op``'s answer (a list route's: the envelope, made once per document)."""
     if not isinstance(op.answer, type):
         return None
     if not op.listed:
         return op.answer
-    envelope = _list_models.get(op.answer)
+    envelope = envelopes.get(op.answer)
     if envelope is None:
-        envelope = _list_models[op.answer] = _list_model(op.answer)
+        envelope = envelopes[op.answer] = _list_model(op.answer)
     return envelope
 
 
 def _operation(
-    op: Operation, settings: Settings, refs: dict[Any, Any], answers: dict[Any, Any]
+    op: Operation,
+    settings: Settings,
+    refs: dict[Any, Any],
+    answers: dict[Any, Any],
+    envelopes: Envelopes,
 ) -> dict[str, Any]:
     """One operation object; ``refs`` name the request models, ``answers`` the answer models."""
     out: dict[str, Any] = {"tags": [op.tag], "summary": op.summary, "operationId": op.operation_id}
@@ -576,26 +367,35 @@ def _operation(
             "required": True,
             "content": {media: {"schema": body} for media in op.body_content},
         }
-    model = _answer_model(op)
-    ok = _response("OK", answers[model] if model is not None else op.answer, op.answer_content)
+    model = _answer_model(op, envelopes)
+    ok: dict[str, Any] = {"description": "No content"}
+    if op.answer is not None:
+        schema = answers[model] if model is not None else op.answer
+        ok = _response("OK", schema, op.answer_content)
     if op.listed:
         ok["headers"] = {
-            TOTAL_HEADER: {
+            TOTAL_HEADER_NAME: {
                 "description": "The number of matching records over all pages.",
                 "schema": {"type": "integer", "minimum": 0},
             }
         }
     links = {
         name: {"operationId": target, "parameters": {param: "$response.body#/id"}}
-        for name, (target, param) in op.links.items()
+        for name, target, param in op.links
         if target != op.operation_id
     }
     if links:
         ok["links"] = links
-    responses: dict[str, Any] = {"200": ok}
+    responses: dict[str, Any] = {str(op.answer_status): ok}
     errors = {*op.errors, 503}
     if not (op.protected and settings.auth != "off"):
         errors.discard(401)
+    if op.path.startswith(ADMIN_PREFIX):  # what the admin guard answers (``api.guard``)
+        errors.add(403)
+        if settings.admin_token:
+            errors.add(401)
+        if op.body is not None or op.body_schema is not None:
+            errors.add(415)
     for status in sorted(errors):
         text = _ERROR_TEXT[status] if op.tag not in (TAG_ADMIN, TAG_DOCS) else _ADMIN_ERRORS[status]
         responses[str(status)] = _response(text, refs[ErrorBody])
@@ -635,30 +435,26 @@ def _embed(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]
 _EMBED_PREFIX = "Scenario"
 
 
-def _answering(routes: Iterable[BaseRoute], base_path: str) -> dict[tuple[str, str], set[str]]:
-    """(method, path below the base path) -> the prefixes it answers under, for every
-    documented operation among ``routes``."""
-    answers: dict[tuple[str, str], set[str]] = {}
-    for endpoint in endpoints(routes):
-        full = endpoint.prefix + endpoint.path
-        prefix = ""
-        if base_path and full.startswith(base_path + "/"):
-            prefix, full = base_path, full[len(base_path) :]
-        if (endpoint.method, full) in OPERATIONS:
-            answers.setdefault((endpoint.method, full), set()).add(prefix)
-    return answers
+def _mounted(settings: Settings) -> dict[tuple[str, str], set[str]]:
+    """(method, path below the base path) -> the prefixes it answers under: the API under the
+    base path only, the mock's own routes at the root and under the base path."""
+    base_path = settings.base_path
+    return {
+        (op.method, op.path): {base_path} if op.is_api else {"", base_path} for op in OPERATIONS
+    }
 
 
-def build_document(routes: Iterable[BaseRoute], settings: Settings) -> dict[str, Any]:
-    """The OpenAPI 3.1 document of ``routes`` (the application's, as mounted) for ``settings``."""
-    mounted = _answering(routes, settings.base_path)
+def build_document(settings: Settings) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of every route, mounted as ``settings`` mount them."""
+    mounted = _mounted(settings)
+    envelopes: Envelopes = {}
     models: list[type[msgspec.Struct]] = [ErrorBody]
     answered: set[type] = set()  # the record models that answers carry
     for key in mounted:
-        op = OPERATIONS[key]
+        op = BY_KEY[key]
         if op.body is not None:
             models.append(op.body)
-        model = _answer_model(op)
+        model = _answer_model(op, envelopes)
         if model is not None:
             models.append(model)
             answered.add(op.answer if op.listed else model)
@@ -674,10 +470,10 @@ def build_document(routes: Iterable[BaseRoute], settings: Settings) -> dict[str,
     )
     answers = {model: _renamed(ref, records) for model, ref in refs.items()}
     for key in mounted:
-        embedded = OPERATIONS[key].body_schema
+        embedded = BY_KEY[key].body_schema
         if embedded is not None and embedded not in refs:
             refs[embedded] = _embed(embedded(), components)
-    for envelope in _list_models.values():
+    for envelope in envelopes.values():
         if envelope.__name__ in components:  # envelopes are only ever answers
             components[envelope.__name__] = _renamed(components[envelope.__name__], records)
 
@@ -685,7 +481,7 @@ def build_document(routes: Iterable[BaseRoute], settings: Settings) -> dict[str,
     paths: dict[str, dict[str, Any]] = {}
     for (method, path), prefixes in sorted(mounted.items(), key=_path_order):
         item = paths.setdefault(path, {})
-        item[method.lower()] = _operation(OPERATIONS[(method, path)], settings, refs, answers)
+        item[method.lower()] = _operation(BY_KEY[method, path], settings, refs, answers, envelopes)
         servers = list(
             dict.fromkeys(
                 url for prefix, url in ((settings.base_path, root), ("", "/")) if prefix in prefixes
@@ -710,7 +506,7 @@ def build_document(routes: Iterable[BaseRoute], settings: Settings) -> dict[str,
                 SECURITY_SCHEME: {
                     "type": "apiKey",
                     "in": "header",
-                    "name": "Session-Id",
+                    "name": SESSION_HEADER_NAME,
                     "description": "The `session_id` that `POST /api/auth/login` answered.",
                 }
             },
@@ -724,10 +520,10 @@ _ORDER = {"GET": 0, "POST": 1, "PUT": 2, "DELETE": 3}
 def _path_order(item: tuple[tuple[str, str], set[str]]) -> tuple[int, str, int]:
     """The real API first, then the mock's administration, then the documentation."""
     (method, path), _ = item
-    tag = OPERATIONS[(method, path)].tag
+    tag = BY_KEY[method, path].tag
     group = 0 if tag not in (TAG_ADMIN, TAG_DOCS) else 1 if tag == TAG_ADMIN else 2
     return group, path, _ORDER.get(method, 9)
 
 
-def document_bytes(routes: Iterable[BaseRoute], settings: Settings) -> bytes:
-    return msgspec.json.encode(build_document(routes, settings))
+def document_bytes(settings: Settings) -> bytes:
+    return msgspec.json.encode(build_document(settings))

@@ -28,6 +28,7 @@ except ImportError as error:  # pragma: no cover - depends on the user's environ
 import msgspec
 
 from .binding import DATETIME, INT32, INT32_ARRAY, PREFIX, STRING, FilterSpec
+from .filters import CUSTOMER_FILTER, INVOICE_FILTER
 from .models import (
     INT32_MAX,
     Customer,
@@ -207,6 +208,8 @@ def _value(owner: type[Model], name: str, kind: Any) -> Strategy[Any]:
     if special is not None:
         return special()
     inspect = msgspec.inspect
+    if isinstance(kind, inspect.Metadata):  # NonBlank: _words are never blank
+        kind = kind.type
     if isinstance(kind, inspect.StrType):
         return _words()
     if isinstance(kind, inspect.BoolType):
@@ -366,6 +369,8 @@ _WRONG_TYPE = {
 
 def _kind_name(kind: Any) -> str:
     inspect = msgspec.inspect
+    if isinstance(kind, inspect.Metadata):
+        kind = kind.type
     for cls, name in (
         (inspect.StrType, "str"),
         (inspect.BoolType, "bool"),
@@ -424,8 +429,6 @@ def customer_payloads(valid: bool = True) -> Strategy[dict[str, Any]]:
 
 
 def _spec(kind: str) -> FilterSpec:
-    from .filters import CUSTOMER_FILTER, INVOICE_FILTER
-
     if kind == "customers":
         return CUSTOMER_FILTER
     if kind == "invoices":

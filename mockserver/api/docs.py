@@ -1,8 +1,8 @@
 """The OpenAPI document and Swagger UI.
 
-The document is generated from the running application's routes and settings on the first
-request and served as cached bytes after (kept on the application, so the root and the base
-path share it). Swagger UI's files come from the
+The document is generated from the route table and the application's settings on the first
+request and served as cached bytes after (kept per application, so the root and the base
+path share it, and two applications in one process never do). Swagger UI's files come from the
 ``swagger-ui-bundle-v2`` package, never a CDN, so the docs work in a container with no
 internet. Every page links by absolute path under the mount it was requested through, so the
 same routes serve at the root and under the base path.
@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import html
 import json
-from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
-from ..openapi import SWAGGER_UI_ASSETS, document_bytes
-from .common import JSON, ApiError, state_of
-
-SPEC_PATH = "/swagger/docs/v1"
-UI_PATH = "/swagger/ui"
+from ..openapi import document_bytes
+from ..routes import SPEC_PATH, SWAGGER_UI_ASSETS, UI_PATH
+from ..settings import Settings
+from ..wire import JSON, not_found
+from .common import ApiError
 
 HTML = "text/html; charset=utf-8"
 _CACHED = {"Cache-Control": "public, max-age=86400"}
@@ -69,51 +67,42 @@ def _distribution() -> Traversable:
     return vendor / folders[-1]
 
 
-@cache
-def _asset(name: str) -> bytes:
-    return (_distribution() / name).read_bytes()
+class Docs:
+    """The documentation routes of one application, each answer built on first use and
+    kept: the OpenAPI document for its settings, the UI page per mount, the UI's files."""
 
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._document: bytes | None = None
+        self._pages: dict[str, bytes] = {}
+        self._assets: dict[str, bytes] = {}
 
-@cache
-def _page(prefix: str) -> bytes:
-    return _PAGE.format(
-        ui=html.escape(prefix + UI_PATH),
-        spec=html.escape(json.dumps(prefix + SPEC_PATH), quote=False),
-    ).encode()
+    async def document(self, request: Request) -> Response:
+        """The OpenAPI document."""
+        body = self._document
+        if body is None:
+            body = self._document = document_bytes(self.settings)
+        return Response(body, 200, media_type=JSON)
 
+    async def ui(self, request: Request) -> Response:
+        """Swagger UI, linking its files and the document under the mount it was asked
+        through."""
+        prefix: str = request.scope.get("root_path", "")
+        page = self._pages.get(prefix)
+        if page is None:
+            page = self._pages[prefix] = _PAGE.format(
+                ui=html.escape(prefix + UI_PATH),
+                spec=html.escape(json.dumps(prefix + SPEC_PATH), quote=False),
+            ).encode()
+        return Response(page, 200, media_type=HTML)
 
-async def document(request: Request) -> Response:
-    """The OpenAPI document, built from this application's routes on first use."""
-    app_state = request.app.state
-    body: bytes | None = getattr(app_state, "openapi_document", None)
-    if body is None:
-        body = app_state.openapi_document = document_bytes(
-            request.app.routes, state_of(request).settings
-        )
-    return Response(body, 200, media_type=JSON)
-
-
-async def swagger_ui(request: Request) -> Response:
-    """Swagger UI, linking its files and the document under the mount it was asked through."""
-    return Response(_page(request.scope.get("root_path", "")), 200, media_type=HTML)
-
-
-async def swagger_ui_asset(request: Request) -> Response:
-    name: str = request.path_params["asset"]
-    media = SWAGGER_UI_ASSETS.get(name)
-    if media is None:
-        raise ApiError(
-            404, f"No HTTP resource was found that matches the request URI '{request.url.path}'."
-        )
-    return Response(_asset(name), 200, _CACHED, media_type=media)
-
-
-def routes() -> list[BaseRoute]:
-    """The documentation routes; mount them at the root and under the base path alike."""
-    return [
-        Route(SPEC_PATH, document, methods=["GET"]),
-        Route("/openapi.json", document, methods=["GET"]),
-        Route(UI_PATH + "/index", swagger_ui, methods=["GET"]),
-        Route("/docs", swagger_ui, methods=["GET"]),
-        Route(UI_PATH + "/{asset}", swagger_ui_asset, methods=["GET"]),
-    ]
+    async def asset(self, request: Request) -> Response:
+        """One file of the Swagger UI distribution; a 404 for any other name."""
+        name: str = request.path_params["asset"]
+        media = SWAGGER_UI_ASSETS.get(name)
+        if media is None:
+            raise ApiError(404, not_found(request.url.path))
+        body = self._assets.get(name)
+        if body is None:
+            body = self._assets[name] = (_distribution() / name).read_bytes()
+        return Response(body, 200, _CACHED, media_type=media)

@@ -6,18 +6,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..facts import InvoiceFacts
-from ..filters import INVOICE_FILTER, select_invoices
+from ..filters import select_invoices
 from ..models import Invoice
 from ..store import Table, Tenant
-from .common import ApiError, QueryBinder, json_response, path_id, tenant_of
-from .lists import ListEndpoint
+from .common import ApiError, json_response, path_id, tenant_of
+from .lists import ListSource
 
 
 def _invoices(tenant: Tenant) -> Table[Invoice, InvoiceFacts]:
     return tenant.invoices
 
 
-list_invoices = ListEndpoint(QueryBinder(INVOICE_FILTER), _invoices, select_invoices)
+INVOICES = ListSource(_invoices, select_invoices)
 
 
 async def get_invoice(request: Request) -> Response:

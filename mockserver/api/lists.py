@@ -3,20 +3,25 @@ raw ASGI endpoints: the hottest path of the server, so no Request or Response ob
 cached binding per query string, and the envelope assembled from cached record bytes.
 
 ``ListEndpoint.page`` is the whole answer short of the bytes on the wire; the HTTP protocol's
-direct lane (``mockserver.protocol``) calls it too, so both paths answer alike."""
+direct lane (``mockserver.protocol``) calls it too, so both paths answer alike. Each
+application builds its own endpoints (``mockserver.app``), so the binding caches of two
+applications in one process never mix.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
 from ..filters import page_of
+from ..state import State
 from ..store import Table, Tenant
-from .common import QueryBinder, State, resolve_tenant, send_json
+from ..wire import TOTAL_HEADER_BYTES
+from .common import QueryBinder, resolve_tenant, send_json
 
-TOTAL_HEADER = b"x-total-count"
 _EMPTY = b'{"result_count":0,"results":[]}'
 
 
@@ -39,20 +44,27 @@ def envelope(records: list[bytes]) -> bytes:
     return b"".join(envelope_parts(records))
 
 
-class ListEndpoint:
-    """One list route: bind the filter, select ids from the tenant's table, answer a page."""
+@dataclass(frozen=True)
+class ListSource:
+    """What one list route reads: the tenant's table, how a bound filter selects its ids,
+    and whether it answers the records' basic fields only. Its filter model is the route's
+    (``mockserver.routes``)."""
 
-    def __init__(
-        self,
-        binder: QueryBinder,
-        table: Callable[[Tenant], Table[Any, Any]],
-        select: Callable[[Table[Any, Any], dict[str, Any]], list[int]],
-        basic: bool = False,
-    ) -> None:
+    table: Callable[[Tenant], Table[Any, Any]]
+    select: Callable[[Table[Any, Any], dict[str, Any]], Sequence[int]]
+    basic: bool = False
+
+
+class ListEndpoint:
+    """One list route of one application: bind the filter, select ids from the tenant's
+    table, answer a page."""
+
+    def __init__(self, state: State, binder: QueryBinder, source: ListSource) -> None:
+        self.state = state
         self.binder = binder
-        self.table = table
-        self.select = select
-        self.basic = basic
+        self.table = source.table
+        self.select = source.select
+        self.basic = source.basic
 
     def page(self, tenant: Tenant, query_string: bytes) -> tuple[int, list[bytes]]:
         """The total the query selects and the encoded records of the requested page;
@@ -65,6 +77,5 @@ class ListEndpoint:
         return len(ids), table.many_json(page_of(ids, query), self.basic)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        state: State = scope["app"].state.mock
-        total, records = self.page(resolve_tenant(state, scope), scope["query_string"])
-        await send_json(send, envelope(records), headers=((TOTAL_HEADER, b"%d" % total),))
+        total, records = self.page(resolve_tenant(self.state, scope), scope["query_string"])
+        await send_json(send, envelope(records), headers=((TOTAL_HEADER_BYTES, b"%d" % total),))

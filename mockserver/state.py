@@ -1,0 +1,130 @@
+"""The server's state, assembled in one place: ``build_state`` makes the ``State`` every
+request of one application works with (settings, the store, the sessions, the request
+journal, the scenario runtime, the clock and the reset hooks).
+
+It knows nothing of HTTP: the HTTP layer (``mockserver.app``) hangs one ``State`` on each
+application and reaches it through ``mockserver.api.common.state_of``; the scenarios and the
+test helpers work on it directly.
+
+The parts a second backend (state shared by several processes) replaces are written against
+small interfaces: ``SessionStore`` for the sessions and ``Clock`` for time. The data are the
+``Store``'s (its tenants are where a shared backend keeps its deltas); the journal and the
+scenario rules' counters are the ``Journal``'s and the ``RuleBook``'s.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from .datagen import generate
+from .journal import Journal
+from .scenarios import Runtime, Scenario, data_size, install, load_startup
+from .sessions import Session, Sessions
+from .settings import Settings
+from .store import Dataset, Store
+
+ResetHook = Callable[[str | None], object]  # what it answers is ignored
+
+
+class Clock(Protocol):
+    """Time as the server sees it: ``now`` stamps records, ``seconds`` ages sessions."""
+
+    def now(self) -> datetime: ...
+
+    def seconds(self) -> float: ...
+
+
+class SystemClock:
+    """The real clock: whole UTC seconds for stamps (as the real API answers them) and the
+    monotonic clock for session lifetimes (never fooled by a change of the wall clock)."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC).replace(microsecond=0)
+
+    def seconds(self) -> float:
+        return time.monotonic()
+
+
+class SessionStore(Protocol):
+    """Login sessions: which tenant a ``Session-Id`` belongs to, until when (on the clock's
+    ``seconds``). ``ttl_s`` is the lifetime of a session from its login or last renew."""
+
+    ttl_s: float
+
+    def login(self, tenant: str) -> Session: ...
+
+    def lookup(self, session_id: str) -> Session | None: ...
+
+    def renew(self, session: Session) -> Session: ...
+
+    def invalidate(self, session_id: str) -> None: ...
+
+    def clear(self, tenant: str | None = None) -> None: ...
+
+    def holds(self, tenant: str) -> bool: ...
+
+    def tenants(self) -> dict[str, int]: ...
+
+
+@dataclass
+class State:
+    """Everything a request can reach.
+
+    ``store`` may be replaced whole (a scenario with another seed regenerates the data);
+    readers take it per request. ``on_reset`` hooks run on every reset with the tenant name
+    (None: every tenant), so that scenario counters and the journal reset with the data.
+    """
+
+    settings: Settings
+    store: Store
+    sessions: SessionStore
+    journal: Journal
+    scenario: Runtime
+    clock: Clock
+    on_reset: list[ResetHook] = field(default_factory=list)
+
+    def reset(self, tenant: str | None = None) -> None:
+        """Seeded data, sessions and every registered hook back to the start (one tenant)."""
+        self.store.reset(tenant)
+        self.sessions.clear(tenant)
+        for hook in self.on_reset:
+            hook(tenant)
+
+
+def build_state(
+    settings: Settings | None = None,
+    *,
+    dataset: Dataset | None = None,
+    store: Store | None = None,
+    startup: Scenario | None = None,
+    clock: Clock | None = None,
+) -> State:
+    """The state of a new server for ``settings``. ``dataset`` or ``store`` skip generating
+    the data, ``startup`` the loading of the ``--scenario`` files (already loaded by the
+    caller); ``clock`` (default: the system's) stamps and ages everything built here.
+    Raises ``ScenarioError`` for start-up scenarios that cannot be served."""
+    settings = settings or Settings()
+    clock = clock or SystemClock()
+    if startup is None:
+        startup = load_startup(settings)
+    if store is None:
+        if dataset is None:
+            dataset = generate(*data_size(settings, startup))
+        store = Store(dataset, clock=clock.now)
+    sessions = Sessions(clock=clock.seconds, max_sessions=settings.max_sessions)
+    journal = Journal(settings.journal_size, settings.base_path, settings.journal_bytes)
+    state = State(
+        settings=settings,
+        store=store,
+        sessions=sessions,
+        journal=journal,
+        scenario=Runtime(settings, startup, base_ttl_s=sessions.ttl_s),
+        clock=clock,
+    )
+    state.on_reset.append(journal.clear)
+    install(state, startup)
+    return state
