@@ -9,14 +9,14 @@ do, so results come out ordered by id without sorting everything.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from .binding import FilterSpec, filter_spec
-from .indexes import IdSet, SortedIndex
+from .indexes import IdSet
 from .models import CustomerFilter, SalesInvoiceFilter
-from .store import Table
+from .store import RangeLookup, Table
 
 CUSTOMER_FILTER: FilterSpec = filter_spec(
     CustomerFilter, choices={"has_email": (0, 1), "is_customer": (0, 1), "is_supplier": (0, 1)}
@@ -45,9 +45,9 @@ class _Selection:
 
     def __init__(self, table: Table[Any, Any]) -> None:
         self.table = table
-        self.sets: list[IdSet | list[int]] = []  # sets from hash indexes, lists from ranges
-        self.scans: list[Callable[[list[int]], list[int]]] = []
-        self.ranges: list[tuple[SortedIndex, datetime | None, datetime | None]] = []
+        self.sets: list[IdSet | Sequence[int]] = []  # sets from hash indexes, lists from ranges
+        self.scans: list[Callable[[Sequence[int]], list[int]]] = []
+        self.ranges: list[tuple[RangeLookup, datetime | None, datetime | None]] = []
 
     def restrict(self, ids: IdSet) -> None:
         self.sets.append(ids)
@@ -59,20 +59,38 @@ class _Selection:
         if after is not None or before is not None:
             self.ranges.append((self.table.ordered[index], after, before))
 
-    def contains(self, column: str, needle: str) -> None:
-        texts = self.table.text(column)
-        folded = needle.casefold()
-        self.scans.append(lambda ids: [i for i in ids if folded in texts[i]])
+    # A tenant that has written reads its changed records' texts over the shared ones; one
+    # that has not reads the shared texts alone, with no look-up more per record.
 
-    def contains_any(self, column: str, needle: str, or_ids: IdSet | None = None) -> None:
-        texts = self.table.text(column)
+    def contains(self, column: str, needle: str) -> None:
+        texts, changed = self.table.texts(column)
         folded = needle.casefold()
-        extra = or_ids or set()
+        if not changed:
+            self.scans.append(lambda ids: [i for i in ids if folded in texts[i]])
+            return
         self.scans.append(
-            lambda ids: [i for i in ids if i in extra or any(folded in t for t in texts[i])]
+            lambda ids: [i for i in ids if folded in (changed[i] if i in changed else texts[i])]
         )
 
-    def run(self) -> list[int]:
+    def contains_any(self, column: str, needle: str, or_ids: IdSet | None = None) -> None:
+        texts, changed = self.table.texts(column)
+        folded = needle.casefold()
+        extra = or_ids or set()
+        if not changed:
+            self.scans.append(
+                lambda ids: [i for i in ids if i in extra or any(folded in t for t in texts[i])]
+            )
+            return
+        self.scans.append(
+            lambda ids: [
+                i
+                for i in ids
+                if i in extra
+                or any(folded in t for t in (changed[i] if i in changed else texts[i]))
+            ]
+        )
+
+    def run(self) -> Sequence[int]:
         all_ids = self.table.ids
         if len(self.ranges) == 1 and not self.sets and not self.scans:
             # one date range alone (an incremental sync): the index keeps it sorted
@@ -87,6 +105,7 @@ class _Selection:
             if len(groups) == 1:
                 return sorted(groups[0])
             return sorted(set(groups[0]).intersection(*groups[1:]))
+        candidates: Sequence[int]
         if groups and len(groups[0]) * 4 < len(all_ids):
             candidates = sorted(groups.pop(0))
         else:
@@ -106,7 +125,7 @@ def _number_match(table: Table[Any, Any], needle: str) -> IdSet:
     return table.hashed["number"].lookup([int(needle)])
 
 
-def select_customers(table: Table[Any, Any], f: dict[str, Any]) -> list[int]:
+def select_customers(table: Table[Any, Any], f: dict[str, Any]) -> Sequence[int]:
     """Ids of the customers matching every given filter, ascending."""
     s = _Selection(table)
     for field, column in _CUSTOMER_SUBSTRINGS:
@@ -122,7 +141,7 @@ def select_customers(table: Table[Any, Any], f: dict[str, Any]) -> list[int]:
     if "customer_number" in f:
         s.equal("number", f["customer_number"])
     if "object_ids" in f:
-        s.restrict(set(f["object_ids"]) & table.facts.keys())
+        s.restrict({i for i in f["object_ids"] if i in table})
     if "attribute_ids" in f:
         s.equal("attribute_ids", f["attribute_ids"])
     for field in ("group", "type"):
@@ -134,7 +153,7 @@ def select_customers(table: Table[Any, Any], f: dict[str, Any]) -> list[int]:
     return s.run()
 
 
-def select_invoices(table: Table[Any, Any], f: dict[str, Any]) -> list[int]:
+def select_invoices(table: Table[Any, Any], f: dict[str, Any]) -> Sequence[int]:
     """Ids of the invoices matching every given filter, ascending."""
     s = _Selection(table)
     if "search" in f:
@@ -145,13 +164,13 @@ def select_invoices(table: Table[Any, Any], f: dict[str, Any]) -> list[int]:
         if field in f:
             s.equal(field, [f[field]])
     if "object_ids" in f:
-        s.restrict(set(f["object_ids"]) & table.facts.keys())
+        s.restrict({i for i in f["object_ids"] if i in table})
     s.between("date", f.get("invoice_date_after"), f.get("invoice_date_before"))
     s.between("modified_date", f.get("updated_after"), f.get("updated_before"))
     return s.run()
 
 
-def page_of(ids: list[int], f: dict[str, Any]) -> list[int]:
+def page_of(ids: Sequence[int], f: dict[str, Any]) -> Sequence[int]:
     """The ids on the requested page (``page`` and ``page_size`` were validated at binding)."""
     page = f.get("page", DEFAULT_PAGE)
     size = f.get("page_size", DEFAULT_PAGE_SIZE)

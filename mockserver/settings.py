@@ -79,6 +79,7 @@ class Option:
     parse: Callable[[str], Any]
     help: str
     repeatable: bool = False
+    secret: bool = False  # never shown (help, logs): a value people must not leak
 
     @property
     def flag(self) -> str:
@@ -107,6 +108,21 @@ OPTIONS: tuple[Option, ...] = (
         repeatable=True,
     ),
     Option("scenarios_dir", _text, "folder of the scenarios that X-Mock-Scenario names"),
+    Option(
+        "admin_token",
+        _text,
+        "bearer token every admin request (/_mock/...) must send; without one, admin routes "
+        "answer loopback clients only",
+        secret=True,
+    ),
+    Option("journal_bytes", _count, "bytes of requests kept in the journal; oldest go first"),
+    Option("max_tenants", _count, "tenants the server holds at once (0: no limit)"),
+    Option("max_sessions", _count, "live sessions kept; the oldest is evicted past it"),
+    Option(
+        "max_records",
+        _count,
+        "customers + invoices a scenario sent over HTTP may ask to generate",
+    ),
 )
 
 
@@ -123,14 +139,18 @@ class Settings:
     journal_size: int = 1000
     scenario: tuple[str, ...] = ()
     scenarios_dir: str = "./scenarios"
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    admin_token: str = field(default="", repr=False)
+    journal_bytes: int = 64 * 1024 * 1024
+    max_tenants: int = 1000
+    max_sessions: int = 100_000
+    max_records: int = 200_000
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
 
 def defaults() -> dict[str, Any]:
-    return {f.name: f.default for f in fields(Settings) if f.name != "extra"}
+    return {f.name: f.default for f in fields(Settings)}
 
 
 def from_sources(

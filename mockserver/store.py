@@ -1,24 +1,31 @@
 """The in-memory store: tenants, their records, indexes, and reset to the seeded snapshot.
 
-One ``Store`` per server (moto's one-backend-per-service). Each tenant owns a ``Table`` of
-customers and one of invoices, copied from the seeded snapshot on first use, so a reset or a
-new tenant never regenerates data. A generated record is materialized from the dataset only
-when asked for, and its encoded bytes are cached once for every tenant; a written record
-lives in its tenant and its bytes are cached until it changes. Nothing here knows HTTP.
+One ``Store`` per server (moto's one-backend-per-service). The seeded records of each kind
+live once, in a ``SharedTable`` every tenant reads directly; a generated record is
+materialized from the dataset only when asked for, and its encoded bytes are cached once
+for every tenant. A tenant's first write gives it an ``Overlay``: the shared table seen
+through the tenant's ``Changes`` (the records it wrote, their facts and bytes, and what
+each index must add or hide), so a write costs what it changed, never a copy of a table,
+and no two tenants ever share anything mutable. A reset forgets a tenant; nothing is
+regenerated. Nothing here knows HTTP.
 """
 
 from __future__ import annotations
 
+import time
+from abc import ABC, abstractmethod
 from bisect import insort
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, Protocol, TypeVar
+from itertools import chain
+from types import MappingProxyType
+from typing import Any, Generic, Protocol, TypeVar, overload
 
 import msgspec
 
 from .facts import CustomerFacts, InvoiceFacts, customer_facts, invoice_facts
-from .indexes import HashIndex, SortedIndex
+from .indexes import HashIndex, IdSet, SortedIndex, instant
 from .models import (
     BASE_FIELDS,
     Customer,
@@ -131,151 +138,415 @@ def _base_bytes(record: Model) -> bytes:
 _SELECTIONS_KEPT = 512
 
 
-class Table(Generic[R, F]):
-    """The records of one kind in one tenant, in id order, with their indexes."""
+class HashLookup(Protocol):
+    """What the filters ask of an equality index."""
 
-    def __init__(
-        self,
-        kind: TableKind[R, F],
-        generated: Generated[R],
-        facts: Iterable[F],
-    ) -> None:
-        self.kind: TableKind[R, F] = kind
-        self.generated: Generated[R] = generated
-        self.facts: dict[int, F] = {f.id: f for f in facts}
-        self.ids: list[int] = sorted(self.facts)
-        self.hashed = {
-            name: HashIndex.build((f.id, keys(f)) for f in self.facts.values())
-            for name, keys in kind.hashed.items()
-        }
-        self.ordered = {
-            name: SortedIndex.build((moment(f), f.id) for f in self.facts.values())
-            for name, moment in kind.ordered.items()
-        }
-        self._texts: dict[str, dict[int, Any]] = {}  # built per column on first use
-        self.written: dict[int, R] = {}  # records written in this tenant, complete
-        self._json: dict[int, bytes] = {}
-        self._base_json: dict[int, bytes] = {}
-        self.next_id = (self.ids[-1] if self.ids else 0) + 1
-        # The ids a filter selected, by filter without paging: a client paging through one
-        # query selects once. Any write forgets them all.
-        self.selections: dict[Hashable, list[int]] = {}
-        self._owned = True
+    def lookup(self, values: Sequence[Hashable]) -> IdSet: ...
 
-    def copy(self) -> Table[R, F]:
-        """A twin that shares every structure until its first write (copy-on-write): a new
-        tenant costs nothing, whatever the size of the data."""
-        twin = object.__new__(type(self))
-        twin.__dict__.update(self.__dict__)
-        twin._owned = False
-        return twin
 
-    def _own(self) -> None:
-        """Before the first write: private copies of everything a write changes."""
-        self.facts = dict(self.facts)
-        self.ids = list(self.ids)
-        self.hashed = {name: index.copy() for name, index in self.hashed.items()}
-        self.ordered = {name: index.copy() for name, index in self.ordered.items()}
-        self._texts = {name: dict(values) for name, values in self._texts.items()}
-        self.written = dict(self.written)
-        self._json = dict(self._json)
-        self._base_json = dict(self._base_json)
-        self.selections = {}
-        self._owned = True
+class RangeLookup(Protocol):
+    """What the filters ask of a date index (``SortedIndex``'s two questions)."""
 
-    def remember(self, key: Hashable, ids: list[int]) -> list[int]:
+    def range(self, after: datetime | None, before: datetime | None) -> Sequence[int]: ...
+    def ascending(self, after: datetime | None, before: datetime | None) -> Sequence[int]: ...
+
+
+_NO_TEXTS: Mapping[int, Any] = MappingProxyType({})
+
+
+class Table(ABC, Generic[R, F]):
+    """The records of one kind as one tenant sees them, in id order, with what the filters
+    read: ``ids``, ``hashed`` and ``ordered`` indexes, folded ``texts``. Either the
+    ``SharedTable`` every tenant starts from, or a tenant's ``Overlay`` over it."""
+
+    kind: TableKind[R, F]
+    hashed: Mapping[str, HashLookup]
+    ordered: Mapping[str, RangeLookup]
+    # The ids a filter selected, by filter without paging: a client paging through one
+    # query selects once. Any write to the table forgets them all.
+    selections: dict[Hashable, Sequence[int]]
+
+    @property
+    @abstractmethod
+    def ids(self) -> Sequence[int]:
+        """Every id, ascending (read-only)."""
+
+    @property
+    @abstractmethod
+    def next_id(self) -> int:
+        """The id a new record gets."""
+
+    @abstractmethod
+    def facts_of(self, record_id: int) -> F | None: ...
+
+    @abstractmethod
+    def texts(self, column: str) -> tuple[Mapping[int, Any], Mapping[int, Any]]:
+        """id -> the case-folded text of one substring column (a str, or a tuple of them),
+        as two layers: the shared table's, and this tenant's changed records' (which win)."""
+
+    @abstractmethod
+    def get(self, record_id: int) -> R | None:
+        """The complete record, or None."""
+
+    @abstractmethod
+    def json(self, record_id: int) -> bytes:
+        """The record's encoded bytes (cached until the record changes)."""
+
+    @abstractmethod
+    def base_json(self, record_id: int) -> bytes:
+        """The encoded basic fields (``/api/customers/base``), cached like ``json``."""
+
+    @abstractmethod
+    def many_json(self, record_ids: Sequence[int], basic: bool = False) -> list[bytes]:
+        """``json`` (or ``base_json``) of many records: the list routes' inner loop."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def __contains__(self, record_id: int) -> bool: ...
+
+    def remember(self, key: Hashable, ids: Sequence[int]) -> Sequence[int]:
         """Keep a selection (``selections``) until the next write; bounded."""
         if len(self.selections) >= _SELECTIONS_KEPT:
             self.selections.clear()
         self.selections[key] = ids
         return ids
 
+
+class SharedTable(Table[R, F]):
+    """The seeded records of one kind, shared by every tenant and never written: a tenant
+    that writes gets an ``Overlay`` over it. Its caches (encoded bytes, folded texts,
+    selections) depend only on the seeded data, so every tenant may fill and read them."""
+
+    def __init__(self, kind: TableKind[R, F], generated: Generated[R], facts: Iterable[F]) -> None:
+        self.kind = kind
+        self.generated = generated
+        self.facts: dict[int, F] = {f.id: f for f in facts}
+        self._ids: list[int] = sorted(self.facts)
+        self.hashed: dict[str, HashIndex] = {
+            name: HashIndex.build((f.id, keys(f)) for f in self.facts.values())
+            for name, keys in kind.hashed.items()
+        }
+        self.ordered: dict[str, SortedIndex] = {
+            name: SortedIndex.build((moment(f), f.id) for f in self.facts.values())
+            for name, moment in kind.ordered.items()
+        }
+        self._texts: dict[str, dict[int, Any]] = {}  # built per column on first use
+        self._next_id = (self._ids[-1] if self._ids else 0) + 1
+        self.selections = {}
+
+    @property
+    def ids(self) -> list[int]:
+        return self._ids
+
+    @property
+    def next_id(self) -> int:
+        return self._next_id
+
+    def facts_of(self, record_id: int) -> F | None:
+        return self.facts.get(record_id)
+
     def text(self, column: str) -> dict[int, Any]:
-        """id -> the case-folded text of one substring column (a str, or a tuple of them)."""
+        """id -> the case-folded text of one column, for every seeded record."""
         texts = self._texts.get(column)
         if texts is None:
             fold = self.kind.texts[column]
             texts = self._texts[column] = {f.id: fold(f) for f in self.facts.values()}
         return texts
 
+    def texts(self, column: str) -> tuple[Mapping[int, Any], Mapping[int, Any]]:
+        return self.text(column), _NO_TEXTS
+
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self._ids)
 
     def __contains__(self, record_id: int) -> bool:
         return record_id in self.facts
 
     def get(self, record_id: int) -> R | None:
-        """The complete record, or None."""
         if record_id not in self.facts:
             return None
-        record = self.written.get(record_id)
-        return record if record is not None else self.generated.materialize(record_id)
+        return self.generated.materialize(record_id)
 
     def json(self, record_id: int) -> bytes:
-        """The record's encoded bytes (cached until the record changes)."""
-        data = self._json.get(record_id)
+        data = self.generated.json.get(record_id)
         if data is None:
-            if record_id in self.written:
-                data = self._json[record_id] = encode(self.written[record_id])
-            else:
-                data = self.generated.json.get(record_id)
-                if data is None:
-                    record = self.generated.materialize(record_id)
-                    data = self.generated.json[record_id] = encode(record)
+            record = self.generated.materialize(record_id)
+            data = self.generated.json[record_id] = encode(record)
         return data
-
-    def many_json(self, record_ids: list[int], basic: bool = False) -> list[bytes]:
-        """``json`` (or ``base_json``) of many records: the list routes' inner loop."""
-        if basic:
-            own, shared, one = self._base_json, self.generated.base_json, self.base_json
-        else:
-            own, shared, one = self._json, self.generated.json, self.json
-        return [own.get(i) or shared.get(i) or one(i) for i in record_ids]
 
     def base_json(self, record_id: int) -> bytes:
-        """The encoded basic fields (``/api/customers/base``), cached like ``json``."""
-        data = self._base_json.get(record_id)
+        data = self.generated.base_json.get(record_id)
         if data is None:
-            if record_id in self.written:
-                data = self._base_json[record_id] = _base_bytes(self.written[record_id])
-            else:
-                data = self.generated.base_json.get(record_id)
-                if data is None:
-                    record = self.generated.materialize(record_id)
-                    data = self.generated.base_json[record_id] = _base_bytes(record)
+            record = self.generated.materialize(record_id)
+            data = self.generated.base_json[record_id] = _base_bytes(record)
         return data
 
-    def put(self, record: R) -> None:
-        """Store a complete record (new or replacing), keeping every index in step."""
-        if not self._owned:
-            self._own()
-        self.selections.clear()
-        facts = self.kind.facts_of(record)
-        record_id = facts.id
-        old = self.facts.get(record_id)
-        if old is not None:
-            for name, keys in self.kind.hashed.items():
-                self.hashed[name].remove(record_id, keys(old))
-            for name, moment in self.kind.ordered.items():
-                self.ordered[name].remove(record_id, moment(old))
+    def many_json(self, record_ids: Sequence[int], basic: bool = False) -> list[bytes]:
+        if basic:
+            shared, one = self.generated.base_json, self.base_json
         else:
-            if self.ids and record_id < self.ids[-1]:
-                insort(self.ids, record_id)
+            shared, one = self.generated.json, self.json
+        return [shared.get(i) or one(i) for i in record_ids]
+
+
+class Changes(Generic[R, F]):
+    """Everything one tenant changed in one table, and nothing else: the records it wrote,
+    their facts and bytes, and what the shared indexes need to see those records as they
+    are now. The one mutable object of an ``Overlay``, made empty for each tenant, so no
+    structure is ever shared between two tenants or with the seeded table."""
+
+    def __init__(self, kind: TableKind[R, F], next_id: int) -> None:
+        self.facts: dict[int, F] = {}  # id -> current facts of every written record
+        self.written: dict[int, R] = {}
+        self.json: dict[int, bytes] = {}
+        self.base_json: dict[int, bytes] = {}
+        self.added: list[int] = []  # ids the shared table lacks, ascending
+        self.next_id = next_id
+        # hash index -> value -> written ids that hold it now
+        self.values: dict[str, dict[Hashable, set[int]]] = {name: {} for name in kind.hashed}
+        # date index -> written id -> its moment now, and in the shared table (as ``instant``)
+        self.moments: dict[str, dict[int, int | None]] = {name: {} for name in kind.ordered}
+        self.shared_moments: dict[str, dict[int, int | None]] = {name: {} for name in kind.ordered}
+        self.texts: dict[str, dict[int, Any]] = {}  # column -> written id -> folded text
+        self.selections: dict[Hashable, Sequence[int]] = {}
+        self.sorted_ids: list[int] | None = None  # when an added id falls inside the shared
+
+
+def _instant(moment: datetime | None) -> int | None:
+    return None if moment is None else instant(moment)
+
+
+class _ChangedHash:
+    """A shared equality index as one tenant sees it: the shared ids holding the values,
+    less this tenant's written records, plus those of them that hold the values now."""
+
+    __slots__ = ("_changes", "_shared", "_values")
+
+    def __init__(self, shared: HashIndex, changes: Changes[Any, Any], name: str) -> None:
+        self._shared = shared
+        self._changes = changes
+        self._values = changes.values[name]
+
+    def lookup(self, values: Sequence[Hashable]) -> IdSet:
+        found = self._shared.lookup(values)
+        written = self._changes.facts.keys()
+        holding = self._values
+        now = [holding[v] for v in values if v in holding]
+        if written.isdisjoint(found):  # walks the smaller side
+            if not now:
+                return found
+            result = set(found)
+        else:
+            result = set(found)
+            result.difference_update(written)
+        for ids in now:
+            result |= ids
+        return result
+
+
+class _ChangedRange:
+    """A shared date index as one tenant sees it (see ``_ChangedHash``)."""
+
+    __slots__ = ("_moments", "_shared", "_shared_moments")
+
+    def __init__(self, shared: SortedIndex, changes: Changes[Any, Any], name: str) -> None:
+        self._shared = shared
+        self._moments = changes.moments[name]
+        self._shared_moments = changes.shared_moments[name]
+
+    def _delta(self, after: datetime | None, before: datetime | None) -> tuple[set[int], list[int]]:
+        """The written ids the shared index puts in the range, and those in it now."""
+        low, high = _instant(after), _instant(before)
+
+        def inside(key: int | None) -> bool:
+            return key is not None and (low is None or key > low) and (high is None or key < high)
+
+        gone = {i for i, key in self._shared_moments.items() if inside(key)}
+        now = [i for i, key in self._moments.items() if inside(key)]
+        return gone, now
+
+    def range(self, after: datetime | None, before: datetime | None) -> Sequence[int]:
+        ids = self._shared.range(after, before)
+        gone, now = self._delta(after, before)
+        if gone:
+            ids = [i for i in ids if i not in gone]
+        return ids + now if now else ids
+
+    def ascending(self, after: datetime | None, before: datetime | None) -> Sequence[int]:
+        ids = self._shared.ascending(after, before)  # the shared index's own list: read-only
+        gone, now = self._delta(after, before)
+        if not gone and not now:
+            return ids
+        kept = [i for i in ids if i not in gone]
+        if now:
+            kept += sorted(now)
+            kept.sort()  # two ascending runs: merged in linear time
+        return kept
+
+
+class JoinedIds(Sequence[int]):
+    """The shared ids followed by a tenant's added ids (all larger): every id, ascending,
+    without copying the shared list."""
+
+    __slots__ = ("_head", "_tail")
+
+    def __init__(self, head: list[int], tail: list[int]) -> None:
+        self._head = head
+        self._tail = tail
+
+    def __len__(self) -> int:
+        return len(self._head) + len(self._tail)
+
+    def __iter__(self) -> Iterator[int]:
+        return chain(self._head, self._tail)
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        head, tail = self._head, self._tail
+        split = len(head)
+        if isinstance(index, slice):
+            start, stop, step = index.indices(split + len(tail))
+            if step != 1:
+                return list(self)[index]
+            if stop <= split:
+                return head[start:stop]
+            if start >= split:
+                return tail[start - split : stop - split]
+            return head[start:] + tail[: stop - split]
+        if index < 0:
+            index += split + len(tail)
+        if 0 <= index < split:
+            return head[index]
+        if split <= index < split + len(tail):
+            return tail[index - split]
+        raise IndexError("id index out of range")
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._tail or value in self._head
+
+
+class Overlay(Table[R, F]):
+    """One tenant's table once it has written: the shared table seen through its
+    ``Changes``. A first write costs what it changed, whatever the size of the data; every
+    read answers exactly what a private copy of the table would."""
+
+    def __init__(self, shared: SharedTable[R, F]) -> None:
+        self.shared: SharedTable[R, F] = shared
+        self.kind = shared.kind
+        self.changes: Changes[R, F] = Changes(shared.kind, shared.next_id)
+        self.hashed = {
+            name: _ChangedHash(index, self.changes, name) for name, index in shared.hashed.items()
+        }
+        self.ordered = {
+            name: _ChangedRange(index, self.changes, name) for name, index in shared.ordered.items()
+        }
+        self.selections = self.changes.selections
+
+    @property
+    def ids(self) -> Sequence[int]:
+        changes = self.changes
+        shared = self.shared.ids
+        if not changes.added:
+            return shared
+        if not shared or changes.added[0] > shared[-1]:
+            return JoinedIds(shared, changes.added)
+        if changes.sorted_ids is None:  # an added id among the shared ones: a copy, kept
+            changes.sorted_ids = sorted(chain(shared, changes.added))
+        return changes.sorted_ids
+
+    @property
+    def next_id(self) -> int:
+        return self.changes.next_id
+
+    def facts_of(self, record_id: int) -> F | None:
+        facts = self.changes.facts.get(record_id)
+        return facts if facts is not None else self.shared.facts.get(record_id)
+
+    def texts(self, column: str) -> tuple[Mapping[int, Any], Mapping[int, Any]]:
+        changes = self.changes
+        mine = changes.texts.get(column)
+        if mine is None:
+            fold = self.kind.texts[column]
+            mine = changes.texts[column] = {i: fold(f) for i, f in changes.facts.items()}
+        return self.shared.text(column), mine
+
+    def __len__(self) -> int:
+        return len(self.shared) + len(self.changes.added)
+
+    def __contains__(self, record_id: int) -> bool:
+        return record_id in self.changes.facts or record_id in self.shared
+
+    def get(self, record_id: int) -> R | None:
+        record = self.changes.written.get(record_id)
+        return record if record is not None else self.shared.get(record_id)
+
+    def json(self, record_id: int) -> bytes:
+        data = self.changes.json.get(record_id)
+        return data if data is not None else self.shared.json(record_id)
+
+    def base_json(self, record_id: int) -> bytes:
+        data = self.changes.base_json.get(record_id)
+        return data if data is not None else self.shared.base_json(record_id)
+
+    def many_json(self, record_ids: Sequence[int], basic: bool = False) -> list[bytes]:
+        mine = self.changes.base_json if basic else self.changes.json
+        if mine.keys().isdisjoint(record_ids):
+            return self.shared.many_json(record_ids, basic)
+        one = self.shared.base_json if basic else self.shared.json
+        return [mine.get(i) or one(i) for i in record_ids]
+
+    def put(self, record: R) -> None:
+        """Store a complete record (new or replacing) in this tenant, keeping what every
+        index sees in step."""
+        kind, changes = self.kind, self.changes
+        facts = kind.facts_of(record)
+        record_id = facts.id
+        previous = changes.facts.get(record_id)
+        if previous is not None:  # written before: forget what it held then
+            for name, keys in kind.hashed.items():
+                holding = changes.values[name]
+                for value in keys(previous):
+                    ids = holding.get(value)
+                    if ids is not None:
+                        ids.discard(record_id)
+                        if not ids:
+                            del holding[value]
+        else:
+            shared = self.shared.facts.get(record_id)
+            if shared is None:  # a new record
+                if changes.added and record_id < changes.added[-1]:
+                    insort(changes.added, record_id)
+                else:
+                    changes.added.append(record_id)
+                changes.sorted_ids = None
+                changes.next_id = max(changes.next_id, record_id + 1)
             else:
-                self.ids.append(record_id)
-            self.next_id = max(self.next_id, record_id + 1)
-        self.facts[record_id] = facts
-        for name, keys in self.kind.hashed.items():
-            self.hashed[name].add(record_id, keys(facts))
-        for name, moment in self.kind.ordered.items():
-            self.ordered[name].add(record_id, moment(facts))
-        for name, texts in self._texts.items():
-            texts[record_id] = self.kind.texts[name](facts)
-        self.written[record_id] = record
+                for name, moment in kind.ordered.items():
+                    changes.shared_moments[name][record_id] = _instant(moment(shared))
+        for name, keys in kind.hashed.items():
+            holding = changes.values[name]
+            for value in keys(facts):
+                ids = holding.get(value)
+                if ids is None:
+                    holding[value] = {record_id}
+                else:
+                    ids.add(record_id)
+        for name, moment in kind.ordered.items():
+            changes.moments[name][record_id] = _instant(moment(facts))
+        changes.facts[record_id] = facts
+        for column, texts in changes.texts.items():
+            texts[record_id] = kind.texts[column](facts)
+        changes.written[record_id] = record
         # Encoded now, not on the next read: a written record's bytes must shadow the shared
-        # bytes of the generated record it replaces (``many_json`` relies on it).
-        self._json[record_id] = encode(record)
-        self._base_json[record_id] = _base_bytes(record)
+        # bytes of the seeded record it replaces (``many_json`` relies on it).
+        changes.json[record_id] = encode(record)
+        changes.base_json[record_id] = _base_bytes(record)
+        changes.selections.clear()
 
 
 def own_children(record: Customer, next_account_id: int) -> tuple[Customer, int]:
@@ -312,7 +583,8 @@ def _now() -> datetime:
 
 @dataclass
 class Tenant:
-    """One isolated copy of the data (the ``Database`` a client logged in to)."""
+    """One isolated view of the data (the ``Database`` a client logged in to): the shared
+    tables until its first write, then its own ``Overlay`` over them."""
 
     name: str
     customers: Table[Customer, CustomerFacts]
@@ -320,6 +592,16 @@ class Tenant:
     next_account_id: int
     next_customer_number: int
     clock: Callable[[], datetime] = field(default=_now)
+    writes: int = 0  # records written
+    last_active: float = field(default_factory=time.time)  # wall-clock seconds
+
+    def _write(self, record: Customer) -> None:
+        table = self.customers
+        if not isinstance(table, Overlay):
+            assert isinstance(table, SharedTable), "a tenant starts on the shared table"
+            table = self.customers = Overlay(table)
+        table.put(record)
+        self.writes += 1
 
     def create_customer(self, body: Customer) -> Customer:
         """Store a new customer: the server assigns ``id``, ``number`` and the timestamps."""
@@ -339,7 +621,7 @@ class Tenant:
             )
         )
         record = self._own_children(record)
-        self.customers.put(record)
+        self._write(record)
         return record
 
     def update_customer(self, customer_id: int, body: Customer) -> Customer | None:
@@ -353,7 +635,7 @@ class Tenant:
         changes["modified"] = self.clock()
         record = complete(msgspec.structs.replace(stored, **changes))
         record = self._own_children(record)
-        self.customers.put(record)
+        self._write(record)
         return record
 
     def add_account(self, customer_id: int, body: CustomerAccount) -> CustomerAccount | None:
@@ -368,7 +650,7 @@ class Tenant:
         record = msgspec.structs.replace(
             stored, accounts=[*(stored.accounts or []), account], modified=self.clock()
         )
-        self.customers.put(record)
+        self._write(record)
         return account
 
     def _own_children(self, record: Customer) -> Customer:
@@ -376,43 +658,58 @@ class Tenant:
         return record
 
 
+class TenantLimitError(Exception):
+    """Creating one more tenant would pass the server's limit (``--max-tenants``)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the server holds its maximum of {limit} tenants")
+        self.limit = limit
+
+
 class Store:
-    """Every tenant of one server, each a copy of one seeded snapshot."""
+    """Every tenant of one server, each a view of one seeded snapshot."""
 
     DEFAULT_TENANT = "default"
 
     def __init__(self, dataset: Dataset, clock: Callable[[], datetime] = _now) -> None:
         self.dataset = dataset
         self.clock = clock
-        self._snapshot_customers = Table(
+        self._shared_customers = SharedTable(
             CUSTOMER_KIND, Generated(dataset.customer), dataset.customers
         )
-        self._snapshot_invoices = Table(INVOICE_KIND, Generated(dataset.invoice), dataset.invoices)
+        self._shared_invoices = SharedTable(
+            INVOICE_KIND, Generated(dataset.invoice), dataset.invoices
+        )
         self._first_account_id = dataset.next_account_id
         self._first_customer_number = 1 + max(
             (f.number for f in dataset.customers if f.number is not None), default=10000
         )
         self.tenants: dict[str, Tenant] = {}
 
-    def tenant(self, name: str = DEFAULT_TENANT) -> Tenant:
-        """The tenant called ``name``, created from the snapshot on first use."""
+    def tenant(self, name: str = DEFAULT_TENANT, limit: int = 0) -> Tenant:
+        """The tenant called ``name``, created on first use (it costs nothing until it
+        writes); ``TenantLimitError`` if that would make more than ``limit`` (0: no limit)."""
         tenant = self.tenants.get(name)
         if tenant is None:
+            if limit and len(self.tenants) >= limit:
+                raise TenantLimitError(limit)
             tenant = self.tenants[name] = self._fresh(name)
+        else:
+            tenant.last_active = time.time()
         return tenant
 
     def _fresh(self, name: str) -> Tenant:
         return Tenant(
             name=name,
-            customers=self._snapshot_customers.copy(),
-            invoices=self._snapshot_invoices.copy(),
+            customers=self._shared_customers,
+            invoices=self._shared_invoices,
             next_account_id=self._first_account_id,
             next_customer_number=self._first_customer_number,
             clock=self.clock,
         )
 
     def reset(self, name: str | None = None) -> None:
-        """Restore one tenant (or every tenant) to the seeded snapshot."""
+        """Restore one tenant (or every tenant) to the seeded snapshot: forget it (them)."""
         if name is None:
             self.tenants.clear()
         else:

@@ -9,23 +9,22 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..models import LoginAnswer, LogInInfo, is_blank
+from ..models import LoginAnswer, LogInInfo
 from ..sessions import Session
-from .common import DENIED, ApiError, invalid, model_response, read_body, session_of, state_of
-
-_FIELDS = ("UserName", "Password", "Database", "ApiKey")
+from ..wire import DENIED
+from .common import (
+    ApiError,
+    model_response,
+    open_tenant,
+    read_body,
+    session_of,
+    state_of,
+)
 
 
 async def _credentials(request: Request) -> LogInInfo:
-    info = await read_body(request, LogInInfo, "info")
-    empty = {
-        f"info.{name}": [f"The {name} field is required."]
-        for name in _FIELDS
-        if is_blank(getattr(info, name))
-    }
-    if empty:
-        raise invalid(empty)
-    return info
+    """The four fields, each present and not blank (``[Required]``: ``read_body`` checks)."""
+    return await read_body(request, LogInInfo, "info")
 
 
 def _answer(session: Session) -> Response:
@@ -34,7 +33,9 @@ def _answer(session: Session) -> Response:
 
 async def login(request: Request) -> Response:
     info = await _credentials(request)
-    session = state_of(request).sessions.login(info.Database)
+    state = state_of(request)
+    open_tenant(state, info.Database)  # the Database's tenant, within --max-tenants
+    session = state.sessions.login(info.Database)
     request.state.tenant = info.Database
     return _answer(session)
 
@@ -46,6 +47,7 @@ async def renew(request: Request) -> Response:
     info = await _credentials(request)
     sessions = state_of(request).sessions
     if session is None:
+        open_tenant(state_of(request), info.Database)
         session = sessions.login(info.Database)
     else:
         sessions.renew(session)

@@ -3,8 +3,7 @@ request bodies, path ids and finding the caller's tenant."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from starlette.exceptions import HTTPException
@@ -14,47 +13,32 @@ from starlette.types import Scope, Send
 
 from ..binding import BindingError, FilterSpec, bind, parse_query
 from ..models import INT32_MAX, INT32_MIN, BodyError, ErrorBody, Model, decode_body, encode
-from ..sessions import Session, Sessions
-from ..settings import Settings
-from ..store import Store, Tenant
+from ..sessions import Session
+from ..state import State
+from ..store import Store, Tenant, TenantLimitError
+from ..wire import (
+    DENIED,
+    INVALID,
+    JSON,
+    JSON_BYTES,
+    SESSION_HEADER,
+    SESSION_HEADER_BYTES,
+    STORE_KEY,
+    TENANT_HEADER,
+    TENANT_HEADER_BYTES,
+    TENANT_HEADER_NAME,
+    TENANT_KEY,
+)
 
-JSON = "application/json; charset=utf-8"
-JSON_BYTES = JSON.encode()
 MAX_BODY = 1024 * 1024
-DENIED = "Authorization has been denied for this request."
-INVALID = "The request is invalid."
-TENANT_HEADER = "x-mock-tenant"
 
 M = TypeVar("M", bound=Model)
 
 
-@dataclass
-class State:
-    """Everything a request can reach: settings, the store and the sessions.
-
-    ``store`` may be replaced whole (a scenario with another seed regenerates the data);
-    handlers read it per request. ``on_reset`` hooks run on every reset with the tenant
-    name (None: every tenant) so that scenario counters and the journal reset with the data.
-    """
-
-    settings: Settings
-    store: Store
-    sessions: Sessions
-    ready: bool = True
-    scenario: Any = None  # the active scenario engine (mockserver.scenarios)
-    journal: Any = None  # the request journal (mockserver.journal)
-    on_reset: list[Callable[[str | None], None]] = field(default_factory=list)
-
-    def reset(self, tenant: str | None = None) -> None:
-        """Seeded data, sessions and every registered hook back to the start (one tenant)."""
-        self.store.reset(tenant)
-        self.sessions.clear(tenant)
-        for hook in self.on_reset:
-            hook(tenant)
-
-
-def state_of(request: Request) -> State:
-    state: State = request.app.state.mock
+def state_of(scope: Mapping[str, Any]) -> State:
+    """The state of the application serving a request: ``scope`` is its ASGI scope or its
+    ``Request`` (a mapping of the same scope)."""
+    state: State = scope["app"].state.mock
     return state
 
 
@@ -178,7 +162,6 @@ async def read_body(request: Request, cls: type[M], param: str) -> M:
             raise too_large
         chunks.append(chunk)
     raw = b"".join(chunks)
-    request.state.body = raw
     try:
         return decode_body(raw, cls, param)
     except BodyError as error:
@@ -192,7 +175,7 @@ def session_of(request: Request) -> Session | None:
     mode = state.settings.auth
     if mode == "off":
         return None
-    session_id = request.headers.get("session-id")
+    session_id = request.headers.get(SESSION_HEADER)
     if not session_id:
         if mode == "required":
             raise ApiError(401, DENIED)
@@ -214,14 +197,14 @@ def resolve_tenant(state: State, scope: Scope) -> Tenant:
     name different tenants. Records the tenant's name in the request state."""
     session_id = named = None
     for key, value in scope["headers"]:
-        if key == b"session-id":
+        if key == SESSION_HEADER_BYTES:
             session_id = value.decode("latin-1")
-        elif key == b"x-mock-tenant":
+        elif key == TENANT_HEADER_BYTES:
             named = value.decode("latin-1")
     request_state = scope.setdefault("state", {})
     # A scenario named by X-Mock-Scenario that sets its own data serves it from its own store.
-    name, tenant = tenant_for(state, session_id, named, request_state.get("mock_store"))
-    request_state["tenant"] = name
+    name, tenant = tenant_for(state, session_id, named, request_state.get(STORE_KEY))
+    request_state[TENANT_KEY] = name
     return tenant
 
 
@@ -243,14 +226,29 @@ def tenant_for(
     if named is not None and session is not None and named != session.tenant:
         raise invalid(
             {
-                "X-Mock-Tenant": [
+                TENANT_HEADER_NAME: [
                     f"The header names tenant '{named}' but the session belongs to "
                     f"'{session.tenant}'."
                 ]
             }
         )
     name = session.tenant if session is not None else (named or Store.DEFAULT_TENANT)
-    return name, (store or state.store).tenant(name)
+    return name, open_tenant(state, name, store)
+
+
+TOO_MANY_TENANTS = (
+    "The server holds its maximum of {} tenants (--max-tenants); delete one with "
+    "DELETE /_mock/tenants/{{name}} or reset."
+)
+
+
+def open_tenant(state: State, name: str, store: Store | None = None) -> Tenant:
+    """The tenant ``name`` of ``store`` (None: the server's), created on first use; a 507
+    when that would pass ``--max-tenants`` (the tenants already held keep working)."""
+    try:
+        return (store or state.store).tenant(name, state.settings.max_tenants)
+    except TenantLimitError as error:
+        raise ApiError(507, TOO_MANY_TENANTS.format(error.limit)) from None
 
 
 def tenant_name(state: State, headers: Mapping[str, str]) -> str:
@@ -258,7 +256,7 @@ def tenant_name(state: State, headers: Mapping[str, str]) -> str:
     401): its live session's, else ``X-Mock-Tenant``, else the default. ``headers`` has
     lower-case names (or is case-insensitive)."""
     if state.settings.auth != "off":
-        session_id = headers.get("session-id")
+        session_id = headers.get(SESSION_HEADER)
         if session_id:
             session = state.sessions.lookup(session_id)
             if session is not None:
