@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-import msgspec
-
 from .models import INT32_MAX, INT32_MIN, Model
+from .validation import DATETIME as DATETIME_FIELD
+from .validation import LIST, field_specs
 
 PREFIX = "filter."
 _INDEXED = re.compile(r"^(.*)\[(\d*)\]$", re.ASCII)
@@ -58,22 +58,15 @@ def filter_spec(
 
     ``page`` and ``page_size``, where the model has them, must be at least 1; ``choices``
     restricts other integer fields to a few values (``has_email``: 0 or 1)."""
-    info = msgspec.inspect.type_info(model)
-    assert isinstance(info, msgspec.inspect.StructType)
     kinds: dict[str, str] = {}
     names: dict[str, str] = {}
-    for field in info.fields:
-        types = (
-            field.type.types if isinstance(field.type, msgspec.inspect.UnionType) else (field.type,)
-        )
-        kind = STRING
-        for t in types:
-            if isinstance(t, msgspec.inspect.ListType):
-                kind = INT32_ARRAY
-            elif isinstance(t, msgspec.inspect.IntType):
-                kind = INT32
-            elif isinstance(t, msgspec.inspect.DateTimeType):
-                kind = DATETIME
+    for field in field_specs(model):
+        if field.kind == LIST:
+            kind = INT32_ARRAY
+        elif field.kind == DATETIME_FIELD:
+            kind = DATETIME
+        else:
+            kind = INT32 if field.scalar is int else STRING
         kinds[field.name.lower()] = kind
         names[field.name.lower()] = field.name
     arrays = tuple(name for name, kind in kinds.items() if kind == INT32_ARRAY)

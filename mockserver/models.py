@@ -1,20 +1,28 @@
 """The API's schema, defined once.
 
 Every model of ``models.yaml`` is a msgspec Struct here. The same classes validate request
-bodies (``decode_body``), encode responses, emit the OpenAPI document and feed the Hypothesis
-strategies. Optional fields default to ``UNSET`` so that a request body remembers which fields
-it carried (a PUT merges only those); stored records are ``complete``: every scalar that has
-no value is ``None`` and every list is a list, so each response carries every field.
+bodies (``decode_body``, from ``validation``: read as the real server reads them), encode
+responses, emit the OpenAPI document and feed the Hypothesis strategies. Optional fields
+default to ``UNSET`` so that a request body remembers which fields it carried (a PUT merges
+only those); stored records are ``complete``: every scalar that has no value is ``None`` and
+every list is a list, so each response carries every field.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from msgspec import UNSET, UnsetType
+
+from .validation import LIST, STRUCT, shape
+
+# Read by the handlers, the records loader and the tests from here, with the models.
+from .validation import NOT_BLANK as NOT_BLANK
+from .validation import BodyError as BodyError
+from .validation import decode_body as decode_body
+from .validation import is_blank as is_blank
 
 Int32 = Annotated[int, msgspec.Meta(ge=-(2**31), le=2**31 - 1)]
 INT32_MIN = -(2**31)
@@ -25,15 +33,9 @@ class Model(msgspec.Struct, kw_only=True):
     """Base of every API model: keyword-only, unknown fields ignored (as Json.NET does)."""
 
 
-# At least one character that is not white space as .NET's char.IsWhiteSpace (and so ASP.NET's
-# [Required]) sees it. The OpenAPI document states it; the login handler checks it.
-NOT_BLANK = r"[^\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+# Not empty nor white space only: ASP.NET's [Required] on a string, which ``validation``
+# checks for every required string; the OpenAPI document states it with this pattern.
 NonBlank = Annotated[str, msgspec.Meta(extra_json_schema={"pattern": NOT_BLANK})]
-_not_blank = re.compile(NOT_BLANK)
-
-
-def is_blank(text: str) -> bool:
-    return _not_blank.search(text) is None
 
 
 class LogInInfo(Model, kw_only=True):
@@ -45,7 +47,7 @@ class LogInInfo(Model, kw_only=True):
 
 class Customer(Model, kw_only=True):
     searchname: str | UnsetType | None = UNSET
-    email: str
+    email: NonBlank
     currency_code: str | UnsetType | None = UNSET
     attributes: list[CustomerAttribute] | UnsetType | None = UNSET
     contacts: list[CustomerContact] | UnsetType | None = UNSET
@@ -90,7 +92,7 @@ class Customer(Model, kw_only=True):
     person_responsible_number: Int32 | UnsetType | None = UNSET
     id: Int32 | UnsetType | None = UNSET
     number: Int32 | UnsetType | None = UNSET
-    name: str
+    name: NonBlank
     name2: str | UnsetType | None = UNSET
     phone: str | UnsetType | None = UNSET
     vat: str | UnsetType | None = UNSET
@@ -525,61 +527,38 @@ class ErrorBody(msgspec.Struct, kw_only=True, omit_defaults=True):
     ModelState: dict[str, list[str]] | None = None
 
 
+class Health(msgspec.Struct, kw_only=True):
+    """What the mock's own ``GET /health`` answers once the data and every scenario are
+    loaded (not part of the real API)."""
+
+    status: str
+    seed: int
+    customers: int
+    invoices: int
+
+
 BASE_FIELDS: tuple[str, ...] = tuple(f.name for f in msgspec.structs.fields(CustomerBase))
 
 
-# --- completing records and validating bodies -------------------------------------------------
-# Per model, computed once: each field's kind, so that walking a record needs no introspection.
+# --- completing records -------------------------------------------------------------------------
 
-_SCALAR, _LIST, _STRUCT, _DATETIME = 0, 1, 2, 3
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 M = TypeVar("M", bound="Model")
-_Shape = tuple[tuple[str, str, int, "type[Model] | None"], ...]
-_shapes: dict[type, _Shape] = {}
-
-
-def _shape(cls: type[Model]) -> _Shape:
-    """(attribute, JSON name, kind, nested model) for every field of ``cls``."""
-    shape = _shapes.get(cls)
-    if shape is None:
-        info = msgspec.inspect.type_info(cls)
-        assert isinstance(info, msgspec.inspect.StructType)
-        fields: list[tuple[str, str, int, type[Model] | None]] = []
-        for field in info.fields:
-            kind, nested = _SCALAR, cast("type[Model] | None", None)
-            types = (
-                field.type.types
-                if isinstance(field.type, msgspec.inspect.UnionType)
-                else (field.type,)
-            )
-            for t in types:
-                if isinstance(t, msgspec.inspect.ListType):
-                    kind = _LIST
-                    if isinstance(t.item_type, msgspec.inspect.StructType):
-                        nested = cast("type[Model]", t.item_type.cls)
-                elif isinstance(t, msgspec.inspect.StructType):
-                    kind, nested = _STRUCT, cast("type[Model]", t.cls)
-                elif isinstance(t, msgspec.inspect.DateTimeType):
-                    kind = _DATETIME
-            fields.append((field.name, field.encode_name, kind, nested))
-        shape = _shapes[cls] = tuple(fields)
-    return shape
 
 
 def complete(record: M) -> M:
     """The record with every unset scalar as ``None``, every unset list as ``[]``, naive
     date-times as UTC, and the same done to every nested model."""
     changes: dict[str, Any] = {}
-    for attr, _, kind, nested in _shape(type(record)):
+    for attr, _, kind, nested in shape(type(record)):
         value = getattr(record, attr)
         if value is UNSET:
-            changes[attr] = [] if kind == _LIST else None
+            changes[attr] = [] if kind == LIST else None
         elif value is None:
-            if kind == _LIST:
+            if kind == LIST:
                 changes[attr] = []
-        elif kind == _LIST and nested is not None:
+        elif kind == LIST and nested is not None:
             changes[attr] = [complete(item) for item in value]
-        elif kind == _STRUCT:
+        elif kind == STRUCT:
             changes[attr] = complete(value)
         elif isinstance(value, datetime) and value.tzinfo is None:
             changes[attr] = value.replace(tzinfo=UTC)
@@ -590,124 +569,9 @@ def given_fields(record: Model) -> dict[str, Any]:
     """The fields a request body actually carried (everything not ``UNSET``)."""
     return {
         attr: getattr(record, attr)
-        for attr, _, _, _ in _shape(type(record))
+        for attr, _, _, _ in shape(type(record))
         if getattr(record, attr) is not UNSET
     }
-
-
-class BodyError(Exception):
-    """An invalid request body; ``model_state`` maps field paths to messages."""
-
-    def __init__(self, model_state: dict[str, list[str]]) -> None:
-        super().__init__(model_state)
-        self.model_state = model_state
-
-
-def _whole_number(text: str) -> float | int:
-    """Json.NET binds ``2.0`` to an integer property: a JSON number with no fraction decodes
-    as an int, which msgspec still accepts wherever a float is expected."""
-    value = float(text)
-    return int(value) if value.is_integer() else value
-
-
-_json_decoder = msgspec.json.Decoder(float_hook=_whole_number)
-
-
-def _fold_keys(value: Any, cls: type[Model]) -> Any:
-    """Json.NET binds property names case-insensitively: rename keys to the model's names."""
-    if not isinstance(value, dict):
-        return value
-    names = _lower_names(cls)
-    out: dict[str, Any] = {}
-    for key, item in value.items():
-        target = names.get(key.lower()) if isinstance(key, str) else None
-        if target is None:
-            continue  # unknown fields are ignored, as Json.NET does
-        name, kind, nested = target
-        if name in out and key != name:
-            continue  # an exact-case key wins over a case-folded duplicate
-        if nested is not None and kind == _LIST and isinstance(item, list):
-            item = [_fold_keys(element, nested) for element in item]
-        elif nested is not None and kind == _STRUCT:
-            item = _fold_keys(item, nested)
-        elif kind == _DATETIME and isinstance(item, str) and _DATE_ONLY.match(item):
-            item += "T00:00:00"  # Json.NET reads a bare ISO date as its midnight (UTC here)
-        out[name] = item
-    return out
-
-
-_lower_cache: dict[type, dict[str, tuple[str, int, type[Model] | None]]] = {}
-
-
-def _lower_names(cls: type[Model]) -> dict[str, tuple[str, int, type[Model] | None]]:
-    names = _lower_cache.get(cls)
-    if names is None:
-        names = _lower_cache[cls] = {
-            encode_name.lower(): (encode_name, kind, nested)
-            for _, encode_name, kind, nested in _shape(cls)
-        }
-    return names
-
-
-def _model_state(error: msgspec.ValidationError, param: str) -> dict[str, list[str]]:
-    """Turn msgspec's "message - at `$.path`" into ASP.NET's ``{"param.path": [message]}``."""
-    text = str(error)
-    message, _, where = text.rpartition(" - at `")
-    if not message:
-        message, where = text, "$`"
-    path = param + where.rstrip("`")[1:]
-    if message.startswith("Object missing required field `"):
-        field = message.split("`")[1]
-        path = f"{path}.{field}"
-        message = f"The {field} field is required."
-    elif not message.endswith("."):
-        message += "."
-    return {path: [message]}
-
-
-def decode_body(raw: bytes, cls: type[M], param: str) -> M:
-    """Validate a JSON request body against ``cls``; raise ``BodyError`` naming the field."""
-    try:
-        value = _json_decoder.decode(raw)
-    except (msgspec.DecodeError, RecursionError) as error:  # RecursionError: nested too deep
-        raise BodyError({param: [f"The request body is not valid JSON: {error}."]}) from None
-    if not isinstance(value, dict):
-        raise BodyError({param: [f"Expected a JSON object, got {_json_kind(value)}."]})
-    folded = _fold_keys(value, cls)
-    try:
-        return msgspec.convert(folded, cls)
-    except msgspec.ValidationError as error:
-        model_state = _model_state(error, param)
-        # msgspec stops at the first problem; ASP.NET names every missing required field of
-        # the body, so at least those of the top level are all reported.
-        for name in _required(cls):
-            if name not in folded:
-                model_state.setdefault(f"{param}.{name}", [f"The {name} field is required."])
-        raise BodyError(model_state) from None
-
-
-def _required(cls: type[Model]) -> tuple[str, ...]:
-    required = _required_cache.get(cls)
-    if required is None:
-        info = msgspec.inspect.type_info(cls)
-        assert isinstance(info, msgspec.inspect.StructType)
-        required = _required_cache[cls] = tuple(f.encode_name for f in info.fields if f.required)
-    return required
-
-
-_required_cache: dict[type, tuple[str, ...]] = {}
-
-
-def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "an array"
 
 
 encode = msgspec.json.Encoder().encode

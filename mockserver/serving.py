@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import signal
+import socket
 import threading
 from collections.abc import Callable
 from types import FrameType
@@ -14,12 +15,13 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .models import ErrorBody, encode
-from .protocol import DirectReads, http_protocol
+from .protocol import MAX_HEADER_BYTES, DirectReads, http_protocol
 from .settings import Settings
+from .wire import JSON_BYTES, STARTING
 
-_STARTING = encode(ErrorBody(Message="The server is starting: its data and scenarios are loading."))
+_STARTING = encode(ErrorBody(Message=STARTING))
 _STARTING_HEADERS = [
-    (b"content-type", b"application/json; charset=utf-8"),
+    (b"content-type", JSON_BYTES),
     (b"content-length", str(len(_STARTING)).encode()),
     (b"retry-after", b"1"),
 ]
@@ -71,7 +73,8 @@ class Loading(Generic[A]):
 
 def uvicorn_config(app: ASGIApp, settings: Settings, **overrides: Any) -> uvicorn.Config:
     """httptools and uvloop where installed; the access log only at info level and below;
-    in-flight requests get 2 s to finish on shutdown. The HTTP protocol exposes each
+    in-flight requests get 2 s to finish on shutdown (then a JSON 503). The HTTP protocol
+    bounds request headers, closes connections without resetting them, exposes each
     connection's transport to the scenario faults and, for the mock's application (or its
     ``Loading``), answers plain list reads itself (``mockserver.protocol``)."""
     reads = None
@@ -87,6 +90,8 @@ def uvicorn_config(app: ASGIApp, settings: Settings, **overrides: Any) -> uvicor
         "timeout_graceful_shutdown": 2,
         "lifespan": "off",
         "http": http_protocol(reads),
+        # h11 (where httptools is missing) bounds the headers as the guarded httptools does
+        "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
     }
     options.update(overrides)
     return uvicorn.Config(app, **options)
@@ -102,8 +107,9 @@ def settle_heap() -> None:
     gc.set_threshold(20_000, 20, 20)
 
 
-def run(server: uvicorn.Server) -> None:
-    """``server.run()`` in the main thread, where SIGINT and SIGTERM end the process with
+def run(server: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
+    """``server.run()`` (on ``sockets`` if given: bound already, by the command line) in the
+    main thread, where SIGINT and SIGTERM end the process with
     status 0 once the requests in flight are finished. uvicorn re-raises the signal it shut
     down for: that would end the process with -15 (and a traceback for Ctrl+C) here, but be
     ignored in a container, where the server is PID 1. One clean exit everywhere instead."""
@@ -113,4 +119,4 @@ def run(server: uvicorn.Server) -> None:
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, stop)
-    server.run()
+    server.run(sockets=sockets)

@@ -100,11 +100,19 @@ def test_login_without_a_field_is_400(client: TestClient, path: str, field: str)
 
 
 def test_login_with_a_wrong_type_is_400(client: TestClient) -> None:
-    response = client.post("/api/auth/login", json=LOGIN | {"Password": 1234})
+    body = b'{"UserName": "matti", "Password": 1234, "Database": "DEMO", "ApiKey": "abc"}'
+    response = client.post(
+        "/api/auth/login", content=body, headers={"content-type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.json() == {
         "Message": INVALID,
-        "ModelState": {"info.Password": ["Expected `str`, got `int`."]},
+        "ModelState": {
+            "info.Password": [
+                "Error converting value 1234 to type 'System.String'. "
+                "Path 'Password', line 1, position 38."
+            ]
+        },
     }
 
 

@@ -45,63 +45,170 @@ def _invalid(field: str, message: str) -> dict[str, Any]:
 
 VALID = {"name": "N", "email": "e@e.fi"}
 
-BODY_CASES: list[tuple[str, str, Any, dict[str, Any]]] = [
-    # wrong type, at any depth
-    ("POST", "/api/customers", VALID | {"name": 5},
-     _invalid("customer.name", "Expected `str`, got `int`.")),
-    ("POST", "/api/customers", VALID | {"group": "1"},
-     _invalid("customer.group", "Expected `int | null`, got `str`.")),
-    ("POST", "/api/customers", VALID | {"is_customer": 1},
-     _invalid("customer.is_customer", "Expected `bool | null`, got `int`.")),
-    ("POST", "/api/customers", VALID | {"created": "yesterday"},
-     _invalid("customer.created", "Invalid RFC3339 encoded datetime.")),
-    ("POST", "/api/customers", VALID | {"contacts": {}},
-     _invalid("customer.contacts", "Expected `array | null`, got `object`.")),
-    ("POST", "/api/customers", VALID | {"contacts": [{"customer_id": 1, "email": 7}]},
-     _invalid("customer.contacts[0].email", "Expected `str | null`, got `int`.")),
-    ("POST", "/api/customers", VALID | {"dimension": {"Area_code": "x"}},
-     _invalid("customer.dimension.Area_code", "Expected `int | null`, got `str`.")),
-    ("PUT", "/api/customers/1", VALID | {"interest": "high"},
-     _invalid("customer.interest", "Expected `float | null`, got `str`.")),
-    ("POST", "/api/customers/1/accounts", {"iban": 5},
-     _invalid("account.iban", "Expected `str | null`, got `int`.")),
-    # an integer outside int32
-    ("POST", "/api/customers", VALID | {"group": 2**31},
-     _invalid("customer.group", "Expected `int` <= 2147483647.")),
-    ("POST", "/api/customers", VALID | {"type": -(2**31) - 1},
-     _invalid("customer.type", "Expected `int` >= -2147483648.")),
-    ("POST", "/api/customers/1/accounts", {"account_id": 2**31},
-     _invalid("account.account_id", "Expected `int` <= 2147483647.")),
-    ("POST", "/api/customers", VALID | {"agreements": [{"products": [{"product_type": 2**40}]}]},
+# The bodies as sent, byte for byte: Json.NET's messages give the line and position.
+HEAD = '{"name": "N", "email": "e@e.fi", '  # 33 characters: a value after it starts at 34
+CONTACT = "System.Collections.Generic.List`1[CustomerContact]"
+ARRAY_INTO_OBJECT = (
+    "Cannot deserialize the current JSON array (e.g. [1,2,3]) into type '{}' because the "
+    'type requires a JSON object (e.g. {{"name":"value"}}) to deserialize correctly.\r\n'
+    'To fix this error either change the JSON to a JSON object (e.g. {{"name":"value"}}) or '
+    "change the deserialized type to an array or a type that implements a collection "
+    "interface (e.g. ICollection, IList) like List<T> that can be deserialized from a JSON "
+    "array. JsonArrayAttribute can also be added to the type to force it to deserialize "
+    "from a JSON array.\r\nPath '{}', line 1, position {}."
+)
+OBJECT_INTO_LIST = (
+    'Cannot deserialize the current JSON object (e.g. {{"name":"value"}}) into type '
+    "'{}' because the type requires a JSON array (e.g. [1,2,3]) to deserialize "
+    "correctly.\r\nTo fix this error either change the JSON to a JSON array (e.g. [1,2,3]) "
+    "or change the deserialized type so that it is a normal .NET type (e.g. not a primitive "
+    "type like integer, not a collection type like array or List<T>) that can be "
+    "deserialized from a JSON object. JsonObjectAttribute can also be added to the type to "
+    "force it to deserialize from a JSON object.\r\nPath '{}', line 1, position {}."
+)
+NULLABLE_INT = "System.Nullable`1[System.Int32]"
+
+BODY_CASES: list[tuple[str, str, str, dict[str, Any]]] = [
+    # a value of the wrong type, at any depth: Json.NET's words, path, line and position
+    ("POST", "/api/customers", '{"name": 5, "email": "e@e.fi"}',
+     _invalid("customer.name", "Error converting value 5 to type 'System.String'. "
+                               "Path 'name', line 1, position 10.")),
+    ("POST", "/api/customers", HEAD + '"group": "1"}',
+     _invalid("customer.group", f"Error converting value \"1\" to type '{NULLABLE_INT}'. "
+                                "Path 'group', line 1, position 45.")),
+    ("POST", "/api/customers", HEAD + '"group": "abc"}',
+     _invalid("customer.group", "Could not convert string to integer: abc. "
+                                "Path 'group', line 1, position 47.")),
+    ("POST", "/api/customers", HEAD + '"group": true}',
+     _invalid("customer.group", "Unexpected character encountered while parsing value: t. "
+                                "Path 'group', line 1, position 43.")),
+    ("POST", "/api/customers", HEAD + '"group": 3.5}',
+     _invalid("customer.group", "Input string '3.5' is not a valid integer. "
+                                "Path 'group', line 1, position 45.")),
+    ("POST", "/api/customers", HEAD + '"is_customer": 1}',
+     _invalid("customer.is_customer",
+              "Error converting value 1 to type 'System.Nullable`1[System.Boolean]'. "
+              "Path 'is_customer', line 1, position 49.")),
+    ("POST", "/api/customers", HEAD + '"is_customer": "yes"}',
+     _invalid("customer.is_customer", "Could not convert string to boolean: yes. "
+                                      "Path 'is_customer', line 1, position 53.")),
+    ("POST", "/api/customers", HEAD + '"created": "yesterday"}',
+     _invalid("customer.created", "Could not convert string to DateTime: yesterday. "
+                                  "Path 'created', line 1, position 55.")),
+    ("POST", "/api/customers", HEAD + '"created": 20240101}',
+     _invalid("customer.created", "Unexpected character encountered while parsing value: 2. "
+                                  "Path 'created', line 1, position 45.")),
+    ("POST", "/api/customers", HEAD + '"contacts": {}}',
+     _invalid("customer.contacts", OBJECT_INTO_LIST.format(CONTACT, "contacts", 47))),
+    ("POST", "/api/customers", HEAD + '"contacts": {"name": "x"}}',
+     _invalid("customer.contacts", OBJECT_INTO_LIST.format(CONTACT, "contacts.name", 53))),
+    ("POST", "/api/customers", HEAD + '"contacts": [{"customer_id": 1, "email": 7}]}',
+     _invalid("customer.contacts[0].email", "Error converting value 7 to type 'System.String'. "
+                                            "Path 'contacts[0].email', line 1, position 75.")),
+    ("POST", "/api/customers", HEAD + '"contacts": [5]}',
+     _invalid("customer.contacts[0]", "Error converting value 5 to type 'CustomerContact'. "
+                                      "Path 'contacts[0]', line 1, position 47.")),
+    ("POST", "/api/customers", HEAD + '"dimension": {"Area_code": "x"}}',
+     _invalid("customer.dimension.Area_code", "Could not convert string to integer: x. "
+                                              "Path 'dimension.Area_code', line 1, "
+                                              "position 63.")),
+    ("POST", "/api/customers", HEAD + '"dimension": [1]}',
+     _invalid("customer.dimension", ARRAY_INTO_OBJECT.format("CustomerDimension", "dimension",
+                                                             47))),
+    ("PUT", "/api/customers/1", HEAD + '"interest": "high"}',
+     _invalid("customer.interest", "Could not convert string to double: high. "
+                                   "Path 'interest', line 1, position 51.")),
+    ("PUT", "/api/customers/1", HEAD + '"interest": {}}',
+     _invalid("customer.interest", "Unexpected character encountered while parsing value: {. "
+                                   "Path 'interest', line 1, position 46.")),
+    ("POST", "/api/customers/1/accounts", '{"iban": 5}',
+     _invalid("account.iban", "Error converting value 5 to type 'System.String'. "
+                              "Path 'iban', line 1, position 10.")),
+    ("POST", "/api/customers", HEAD + '"attributes": [{"id": null, "selected": true}]}',
+     _invalid("customer.attributes[0].id", "Error converting value {null} to type "
+                                           "'System.Int32'. Path 'attributes[0].id', line 1, "
+                                           "position 59.")),
+    # the key as sent is in Json.NET's path; the ModelState key is the model's name
+    ("POST", "/api/customers", '{"name": "N",\n "email": "e",\n "Group": "x"}',
+     _invalid("customer.group", "Could not convert string to integer: x. "
+                                "Path 'Group', line 3, position 13.")),
+    # an integer outside int32 (Json.NET) or outside a narrower range (ASP.NET's [Range])
+    ("POST", "/api/customers", HEAD + '"group": 2147483648}',
+     _invalid("customer.group", "JSON integer 2147483648 is too large or small for an Int32. "
+                                "Path 'group', line 1, position 52.")),
+    ("POST", "/api/customers", HEAD + '"type": -2147483649}',
+     _invalid("customer.type", "JSON integer -2147483649 is too large or small for an Int32. "
+                               "Path 'type', line 1, position 52.")),
+    ("POST", "/api/customers/1/accounts", '{"account_id": 2147483648}',
+     _invalid("account.account_id", "JSON integer 2147483648 is too large or small for an "
+                                    "Int32. Path 'account_id', line 1, position 25.")),
+    ("POST", "/api/customers",
+     HEAD + '"agreements": [{"products": [{"product_type": 1099511627776}]}]}',
      _invalid("customer.agreements[0].products[0].product_type",
-              "Expected `int` <= 2147483647.")),
-    # a required field missing, at any depth
-    ("POST", "/api/customers", {"email": "e"},
+              "JSON integer 1099511627776 is too large or small for an Int32. "
+              "Path 'agreements[0].products[0].product_type', line 1, position 92.")),
+    ("POST", "/api/customers", HEAD + '"circulations": [{"circulation_type": 2}]}',
+     _invalid("customer.circulations[0].circulation_type",
+              "The field circulation_type must be between 0 and 1.")),
+    # a required field missing, null, empty or blank, at any depth: ASP.NET's [Required]
+    ("POST", "/api/customers", '{"email": "e"}',
      _invalid("customer.name", "The name field is required.")),
-    ("PUT", "/api/customers/1", {"name": "N"},
+    ("PUT", "/api/customers/1", '{"name": "N"}',
      _invalid("customer.email", "The email field is required.")),
-    ("POST", "/api/customers", VALID | {"contacts": [{"customer_id": 1}, {"name": "x"}]},
+    ("POST", "/api/customers", '{"name": null, "email": "e"}',
+     _invalid("customer.name", "The name field is required.")),
+    ("POST", "/api/customers", '{"name": " \\t\\u3000", "email": "e"}',
+     _invalid("customer.name", "The name field is required.")),
+    ("PUT", "/api/customers/1", '{"name": "N", "email": ""}',
+     _invalid("customer.email", "The email field is required.")),
+    ("POST", "/api/customers", HEAD + '"contacts": [{"customer_id": 1}, {"name": "x"}]}',
      _invalid("customer.contacts[1].customer_id", "The customer_id field is required.")),
-    ("POST", "/api/customers", VALID | {"attributes": [{"id": 1}]},
+    ("POST", "/api/customers", HEAD + '"attributes": [{"id": 1}]}',
      _invalid("customer.attributes[0].selected", "The selected field is required.")),
     ("POST", "/api/customers",
-     VALID | {"contacts": [{"customer_id": 1, "attributes": [{"selected": True}]}]},
+     HEAD + '"contacts": [{"customer_id": 1, "attributes": [{"selected": true}]}]}',
      _invalid("customer.contacts[0].attributes[0].id", "The id field is required.")),
     # not an object
-    ("POST", "/api/customers", [VALID],
-     _invalid("customer", "Expected a JSON object, got an array.")),
-    ("POST", "/api/customers", 1.5,
-     _invalid("customer", "Expected a JSON object, got a number.")),
-    ("POST", "/api/customers/1/accounts", "FI1",
-     _invalid("account", "Expected a JSON object, got a string.")),
+    ("POST", "/api/customers", '[{"name": "N", "email": "e"}]',
+     _invalid("customer", ARRAY_INTO_OBJECT.format("Customer", "", 1))),
+    ("POST", "/api/customers", "1.5",
+     _invalid("customer", "Error converting value 1.5 to type 'Customer'. "
+                          "Path '', line 1, position 3.")),
+    ("POST", "/api/customers/1/accounts", '"FI1"',
+     _invalid("account", "Error converting value \"FI1\" to type 'CustomerAccount'. "
+                         "Path '', line 1, position 5.")),
+    ("POST", "/api/customers", "null", _invalid("customer", "The customer field is required.")),
+    ("POST", "/api/customers", " \r\n", _invalid("customer", "The customer field is required.")),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(("method", "path", "body", "expected"), BODY_CASES)
-def test_an_invalid_body_is_400_naming_the_field_path(
-    client: TestClient, method: str, path: str, body: Any, expected: dict[str, Any]
+def test_an_invalid_body_is_400_naming_the_field_path_in_the_real_servers_words(
+    client: TestClient, method: str, path: str, body: str, expected: dict[str, Any]
 ) -> None:
-    assert _error(client.request(method, path, json=body), 400) == expected
+    before = client.get("/api/customers").json()
+    response = client.request(
+        method, path, content=body.encode(), headers={"content-type": "application/json"}
+    )
+    assert _error(response, 400) == expected
+    assert client.get("/api/customers").json() == before
+
+
+def test_every_missing_or_blank_required_field_is_named(client: TestClient) -> None:
+    """ASP.NET validates the whole body: each required field gets its own entry."""
+    response = client.post(
+        "/api/customers",
+        content=b'{"name": "   ", "email": ""}',
+        headers={"content-type": "application/json"},
+    )
+    assert _error(response, 400) == {
+        "Message": INVALID,
+        "ModelState": {
+            "customer.name": ["The name field is required."],
+            "customer.email": ["The email field is required."],
+        },
+    }
+    assert client.get("/api/customers").json()["result_count"] == 2
 
 
 def test_a_valid_body_with_unknown_fields_and_odd_key_case_is_accepted(
@@ -118,18 +225,56 @@ def test_int32_bounds_are_accepted(client: TestClient) -> None:
     assert (created["group"], created["type"]) == (2**31 - 1, -(2**31))
 
 
-@pytest.mark.parametrize(
-    "raw",
-    [b"{", b'{"name": "N", "email": }', b"", b"nul", b'{"name": "N"} x', b"[" * 100_000],
-)
-def test_malformed_json_is_400(client: TestClient, raw: bytes) -> None:
+MALFORMED: list[tuple[bytes, str]] = [
+    (b"{", "Unexpected end when deserializing object. Path '', line 1, position 1."),
+    (b'{"name": "N", "email": }',
+     "Unexpected character encountered while parsing value: }. Path 'email', line 1, "
+     "position 24."),
+    (b'{"name": "N", "email": "e"', "Unexpected end when deserializing object. "
+                                    "Path 'email', line 1, position 26."),
+    (b'{"name": "N', "Unterminated string. Expected delimiter: \". Path 'name', line 1, "
+                     "position 11."),
+    (b"nul", "Unexpected end when reading JSON. Path '', line 1, position 3."),
+    (b'{"name": "N"} x', "Additional text encountered after finished reading JSON content: x. "
+                         "Path '', line 1, position 14."),
+    (b'{"name" "N"}', "Invalid character after parsing property name. Expected ':' but got: \". "
+                      "Path 'name', line 1, position 8."),
+    (b'{"name": "N" "email": "e"}', "After parsing a value an unexpected character was "
+                                    "encountered: \". Path 'name', line 1, position 13."),
+    (b'{name: "N"}', "Invalid property identifier character: n. Path '', line 1, position 1."),
+    (b'{"name": "N\\q"}', "Bad JSON escape sequence: \\q. Path 'name', line 1, position 13."),
+    (b'{"name": "N",\r\n "group": 1e}', "Input string '1e' is not a valid number. "
+                                       "Path 'group', line 2, position 12."),
+    (b"[" * 100_000, "The reader's MaxDepth of 256 has been exceeded. Path '"
+                     + "[0]" * 256 + "', line 1, position 257."),
+    (b"[" * 100_000 + b"]" * 100_000, "The reader's MaxDepth of 256 has been exceeded. Path '"
+                                      + "[0]" * 256 + "', line 1, position 257."),
+    (b'{"x": ' + b"[" * 257 + b"]" * 257 + b', "name": "N", "email": "e"}',
+     "The reader's MaxDepth of 256 has been exceeded. Path 'x" + "[0]" * 255 + "', line 1, "
+     "position 262."),
+    (b'{"name": "\xff\xfe", "email": "e"}',
+     "Unable to translate bytes [FF] at index 10 from specified code page to Unicode."),
+    (b'{"name": "N", "email": "e\xe2\x82"}',
+     "Unable to translate bytes [E2][82] at index 25 from specified code page to Unicode."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("raw", "message"), MALFORMED)
+def test_a_body_that_is_not_json_it_can_read_is_400_in_json_nets_words(
+    client: TestClient, raw: bytes, message: str
+) -> None:
     response = client.post(
         "/api/customers", content=raw, headers={"content-type": "application/json"}
     )
-    body = _error(response, 400)
-    assert body["Message"] == INVALID
-    assert list(body["ModelState"]) == ["customer"]
-    assert body["ModelState"]["customer"][0].startswith("The request body is not valid JSON")
+    assert _error(response, 400) == _invalid("customer", message)
+
+
+def test_nesting_up_to_the_max_depth_is_read(client: TestClient) -> None:
+    body = b'{"x": ' + b"[" * 255 + b"]" * 255 + b', "name": "N", "email": "e"}'
+    response = client.post(
+        "/api/customers", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
 
 
 BODY_ROUTES = [

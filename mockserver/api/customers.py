@@ -6,19 +6,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..facts import CustomerFacts
-from ..filters import CUSTOMER_FILTER, select_customers
+from ..filters import select_customers
 from ..models import Customer, CustomerAccount
 from ..store import Table, Tenant
 from .common import (
     ApiError,
-    QueryBinder,
     json_response,
     model_response,
     path_id,
     read_body,
     tenant_of,
 )
-from .lists import ListEndpoint
+from .lists import ListSource
 
 
 def _not_found(customer_id: int) -> ApiError:
@@ -29,9 +28,8 @@ def _customers(tenant: Tenant) -> Table[Customer, CustomerFacts]:
     return tenant.customers
 
 
-_binder = QueryBinder(CUSTOMER_FILTER)
-list_customers = ListEndpoint(_binder, _customers, select_customers)
-list_customers_base = ListEndpoint(_binder, _customers, select_customers, basic=True)
+CUSTOMERS = ListSource(_customers, select_customers)
+CUSTOMERS_BASE = ListSource(_customers, select_customers, basic=True)
 
 
 async def get_customer(request: Request) -> Response:
