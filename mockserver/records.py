@@ -27,6 +27,7 @@ from .models import BodyError, Customer, Invoice, Model, complete, decode_body, 
 from .scenario_spec import RecordFile, check, display
 from .scenario_yaml import Document, Path, YamlProblems, parse
 from .store import Dataset, own_children
+from .validation import shape
 
 R = TypeVar("R", Customer, Invoice)
 PARAMS: dict[str, tuple[type[Model], str]] = {
@@ -46,8 +47,30 @@ class Located(Generic[R]):
 # --- reading --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RefPolicy:
+    """Where ``$ref`` files come from. A relative ``$ref`` is tried against each of ``bases``
+    in turn (the first that exists wins). ``roots`` None trusts the scenario (a file given on
+    the command line): any path, absolute or not. Otherwise (a scenario sent over HTTP) the
+    ``$ref`` must be relative and resolve, symlinks followed, inside one of ``roots`` (real
+    paths); anything else is refused with one fixed message, before the file is looked at,
+    so the answer never tells whether a file exists or what it holds."""
+
+    bases: tuple[str, ...]
+    roots: tuple[str, ...] | None = None
+
+    def allows(self, path: str) -> bool:
+        if self.roots is None:
+            return True
+        real = os.path.realpath(path)
+        return any(os.path.commonpath((real, root)) == root for root in self.roots)
+
+
+REF_REFUSED = "$ref must name a file inside the scenarios folder or the fixtures folder beside it"
+
+
 def read(
-    kind: str, items: Any, document: Document, path: Path, base_dir: str, problems: list[str]
+    kind: str, items: Any, document: Document, path: Path, refs: RefPolicy, problems: list[str]
 ) -> list[Located[Any]]:
     """The records of ``records.<kind>``: each a mapping or ``{$ref: FILE}``."""
     cls, param = PARAMS[kind]
@@ -60,12 +83,25 @@ def read(
             ref, ref_problems = check(item, RecordFile, document, at)
             problems.extend(ref_problems)
             if ref is not None:
-                out.extend(_read_file(ref.ref, cls, param, document, at, base_dir, problems))
+                out.extend(_read_file(ref.ref, cls, param, document, at, refs, problems))
         elif isinstance(item, dict):
             located = validate(item, cls, param, document, at, problems)
             if located is not None:
                 out.append(located)
     return out
+
+
+def _ref_file(ref: str, refs: RefPolicy) -> tuple[str | None, str]:
+    """The file a ``$ref`` names (None: refused) and how problems show it."""
+    trusted = refs.roots is None
+    if not trusted and (not ref or "\x00" in ref or os.path.isabs(ref)):
+        return None, ref
+    candidates = [os.path.normpath(os.path.join(base, ref)) for base in refs.bases]
+    for candidate in candidates:
+        if not refs.allows(candidate):
+            return None, ref
+    found = next((c for c in candidates if os.path.exists(c)), candidates[0])
+    return found, found if trusted else ref
 
 
 def _read_file(
@@ -74,20 +110,29 @@ def _read_file(
     param: str,
     document: Document,
     at: Path,
-    base_dir: str,
+    refs: RefPolicy,
     problems: list[str],
 ) -> list[Located[Any]]:
-    file = os.path.normpath(os.path.join(base_dir, ref))
+    file, shown_file = _ref_file(ref, refs)
+    where = f"{document.where((*at, '$ref'))}: {display(at)}.$ref"
+    if file is None:
+        problems.append(f"{where}: {REF_REFUSED}")
+        return []
     try:
         with open(file, encoding="utf-8") as handle:
             text = handle.read()
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
-        shown = f"{display(at)}.$ref"
-        problems.append(f"{document.where((*at, '$ref'))}: {shown}: cannot read {file}: {reason}")
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        reason = (
+            error.strerror
+            if isinstance(error, OSError)
+            else "it is not UTF-8 text"
+            if isinstance(error, UnicodeDecodeError)
+            else "not a file name"
+        )
+        problems.append(f"{where}: cannot read {shown_file}: {reason}")
         return []
     try:
-        records = parse(text, file)
+        records = parse(text, file, as_json=True if file.endswith(".json") else None)
     except YamlProblems as error:
         problems.extend(error.problems)
         return []
@@ -128,7 +173,9 @@ def validate(
     except BodyError as error:
         for key, messages in error.model_state.items():
             at = document.where((*path, *_field_path(key, param)))
-            problems.extend(f"{at}: {key}: {message}" for message in messages)
+            # Json.NET's line and position are those of the JSON the record was re-encoded
+            # to, not of the file: the problem's own FILE:LINE:COLUMN says where it is.
+            problems.extend(f"{at}: {key}: {_IN_BODY.sub('.', message)}" for message in messages)
         return None
     if getattr(record, "id", None) in (UNSET, None):
         problems.append(f"{where}: {param}.id: The id field is required.")
@@ -136,6 +183,7 @@ def validate(
     return Located(record, where)
 
 
+_IN_BODY = re.compile(r", line \d+, position \d+\.$")
 _PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 
 
@@ -152,19 +200,7 @@ def _model_fields(cls: type[Model]) -> dict[str, type[Model] | None]:
     """Each field's JSON name and the model nested in it (directly or in a list), if any."""
     fields = _model_fields_cache.get(cls)
     if fields is None:
-        fields = {}
-        info = msgspec.inspect.type_info(cls)
-        assert isinstance(info, msgspec.inspect.StructType)
-        for f in info.fields:
-            nested: type[Model] | None = None
-            options = f.type.types if isinstance(f.type, msgspec.inspect.UnionType) else (f.type,)
-            for option in options:
-                if isinstance(option, msgspec.inspect.ListType):
-                    option = option.item_type
-                if isinstance(option, msgspec.inspect.StructType):
-                    nested = cast("type[Model]", option.cls)
-            fields[f.encode_name] = nested
-        _model_fields_cache[cls] = fields
+        fields = _model_fields_cache[cls] = {name: nested for _, name, _, nested in shape(cls)}
     return fields
 
 
@@ -328,18 +364,26 @@ class _Laying:
     def customers(self, items: Sequence[Located[Customer]], problems: list[str]) -> None:
         base = self.base
         generated_ids = {f.id for f in base.customers}
+        kept: dict[int, set[int]] = {}  # the account ids a generated customer already had
         for item in items:
             record_id = _ident(item.record)
             self.customer_sites[record_id] = item.site
             if record_id in generated_ids:
                 generated = base.customer(record_id)
+                kept[record_id] = {
+                    a.account_id for a in generated.accounts or [] if isinstance(a.account_id, int)
+                }
                 merged = complete(msgspec.structs.replace(generated, **given_fields(item.record)))
                 if isinstance(generated.number, int) and merged.number != generated.number:
                     self.renumbered[generated.number] = cast(int, merged.number)
             else:
                 merged = complete(item.record)
-            merged, self.next_account = own_children(merged, self.next_account)
             self.changed_customers[record_id] = merged
+        self._account_ids(kept, problems)
+        for record_id, merged in self.changed_customers.items():
+            self.changed_customers[record_id], self.next_account = own_children(
+                merged, self.next_account
+            )
         # Numbers stay unique; a new customer without one gets the next free number.
         owner = self.owner
         owner.update(
@@ -366,6 +410,37 @@ class _Laying:
             )
             owner[next_number] = record_id
             next_number += 1
+
+    def _account_ids(self, kept: dict[int, set[int]], problems: list[str]) -> None:
+        """Account ids stay unique within the data: the ids the records give are unique, stay
+        clear of the generated accounts' ids (below ``base.next_account_id``) unless the
+        customer already had that account, and accounts given without one, like those
+        created later through the API, get ids above all of them."""
+        generated_below = self.base.next_account_id
+        owners: dict[int, tuple[int, int]] = {}  # account id -> (customer id, index)
+        highest = 0
+        for record_id, customer in self.changed_customers.items():
+            site = self.customer_sites[record_id]
+            for index, account in enumerate(customer.accounts or []):
+                account_id = account.account_id
+                if not isinstance(account_id, int):
+                    continue
+                shown = f"{site}: customer {record_id}: accounts[{index}].account_id {account_id}"
+                other = owners.get(account_id)
+                if other is not None:
+                    problems.append(
+                        f"{shown} is also customer {other[0]}'s accounts[{other[1]}].account_id"
+                    )
+                    continue
+                owners[account_id] = (record_id, index)
+                highest = max(highest, account_id)
+                if 1 <= account_id < generated_below and account_id not in kept.get(record_id, ()):
+                    problems.append(
+                        f"{shown} may be a generated account's id (those are 1 to "
+                        f"{generated_below - 1}); give {generated_below} or more, or leave "
+                        "account_id out to have one assigned"
+                    )
+        self.next_account = max(self.next_account, highest + 1)
 
     def invoices(self, items: Sequence[Located[Invoice]], problems: list[str]) -> None:
         base, renumbered = self.base, self.renumbered

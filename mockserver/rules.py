@@ -31,16 +31,17 @@ from .scenario_spec import (
     suggestion,
 )
 from .scenario_yaml import Document, Path
+from .wire import DENIED, INVALID, JSON_BYTES, SERVER_ERROR
 
-JSON_TYPE = b"application/json; charset=utf-8"
+JSON_TYPE = JSON_BYTES
 
 # Messages of the shortcut errors (``error: 503``): the real API's where it has one.
 DEFAULT_MESSAGES = {
-    400: "The request is invalid.",
-    401: "Authorization has been denied for this request.",
+    400: INVALID,
+    401: DENIED,
     404: "The requested resource was not found.",
     429: "Too many requests. Try again later.",
-    500: "An error has occurred.",
+    500: SERVER_ERROR,
     502: "The server received an invalid response from an upstream server.",
     503: "The service is unavailable.",
     504: "The server did not receive a timely response from an upstream server.",
@@ -436,10 +437,12 @@ class RequestView:
         return self._bound[key]
 
     def json(self) -> Any:
+        """The body as JSON; None (matching no ``match.body``) when it is not JSON, not
+        UTF-8, or nested too deeply to decode: the API itself answers such a body."""
         if self._json is _NO_JSON:
             try:
                 self._json = msgspec.json.decode(self.body or b"")
-            except msgspec.DecodeError:
+            except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
                 self._json = None
         return self._json
 

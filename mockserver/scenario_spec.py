@@ -20,6 +20,7 @@ from msgspec import UNSET, Meta, UnsetType
 
 from . import models
 from .scenario_yaml import Document, Path
+from .validation import error_parts, fields_by_name
 
 NonNegInt = Annotated[int, Meta(ge=0, le=models.INT32_MAX)]
 PosInt = Annotated[int, Meta(ge=1, le=models.INT32_MAX)]
@@ -293,11 +294,7 @@ def _problem(document: Document, path: Path, message: str, problems: list[str]) 
 
 
 def _message(error: msgspec.ValidationError, path: Path) -> str:
-    text = str(error)
-    message, _, where = text.rpartition(" - at `")
-    if not message:
-        message, where = text, "$`"
-    inner = where.rstrip("`")[1:]
+    message, inner = error_parts(error)
     shown = display(path)
     if inner:
         shown = shown + inner if shown else inner.lstrip(".")
@@ -321,14 +318,7 @@ def _is_struct(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, msgspec.Struct)
 
 
-def _fields(cls: type[msgspec.Struct]) -> dict[str, msgspec.structs.FieldInfo]:
-    cached = _field_cache.get(cls)
-    if cached is None:
-        cached = _field_cache[cls] = {f.encode_name: f for f in msgspec.structs.fields(cls)}
-    return cached
-
-
-_field_cache: dict[type, dict[str, msgspec.structs.FieldInfo]] = {}
+_fields = fields_by_name
 
 
 def suggestion(word: str, choices: Sequence[str], what: str) -> str:

@@ -10,23 +10,36 @@ A scenario's data are the generated data for its ``seed`` and ``data`` (each def
 the server's settings) with its ``records`` laid over them. Activating a scenario whose data
 differ from the running data builds a new store (every tenant starts afresh); otherwise the
 store, and what the tenants wrote, stay.
+
+A name (``flaky-5xx``: no folder, no suffix) is found in the user's scenarios folder, then
+among the scenarios shipped in ``data/scenarios``, by every loader here, so every way of
+choosing a scenario takes names alike. Scenarios from the command line are trusted; one sent
+over HTTP (``load_sent``, or a file ``X-Mock-Scenario`` names) may ``$ref`` only inside the
+folders ``sent_refs`` allows and ask for at most ``--max-records`` generated records
+(``check_size``). ``off_loop`` runs builds in daemon threads nothing ever waits for. What
+knows HTTP (status codes, headers, the event loop's requests) is ``api/``'s business.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import difflib
 import functools
 import os
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 
 from . import records
 from .datagen import generate
 from .models import Customer, Invoice
-from .records import Located, RecordProblems
+from .records import Located, RecordProblems, RefPolicy
+from .routes import API_TEMPLATES, LIST_FILTERS
 from .rules import ApiRoutes, Rule, RuleBook, compile_rule
 from .scenario_spec import (
     AuthSpec,
@@ -43,6 +56,11 @@ ACTIVE_SCOPE = "active"
 INVOICES_PER_CUSTOMER = 5
 BODY_SOURCE = "<body>"
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+SUFFIXES = (".yaml", ".yml", ".json")
+# The example scenarios and the record files they name, shipped inside the package.
+SHIPPED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "scenarios")
+SHIPPED_FIXTURES = os.path.join(os.path.dirname(SHIPPED_DIR), "fixtures")
+DEFAULT_SCENARIOS_DIR = Settings.scenarios_dir
 
 
 class ScenarioError(Exception):
@@ -98,6 +116,128 @@ class Scenario:
         return self.spec.seed is not None or self.spec.data is not None or self.has_records
 
 
+# --- names: the user's folder first, then the shipped examples -------------------------------
+
+
+def is_name(text: str) -> bool:
+    """Whether ``text`` names a scenario (``flaky-5xx``) rather than a file: no folder, no
+    suffix."""
+    return _NAME.fullmatch(text) is not None and not text.lower().endswith(SUFFIXES)
+
+
+@dataclass(frozen=True)
+class Available:
+    """A scenario a name reaches."""
+
+    name: str
+    path: str
+    shipped: bool
+    shadows_shipped: bool = False  # a user's file of the same name as a shipped one
+
+
+def _named_files(folder: str) -> dict[str, str]:
+    """Name -> file of the scenarios in ``folder`` (the first suffix of SUFFIXES wins)."""
+    try:
+        entries = sorted(os.listdir(folder))
+    except OSError:
+        return {}
+    found: dict[str, str] = {}
+    for suffix in SUFFIXES:
+        for entry in entries:
+            name = entry[: -len(suffix)]
+            if entry.endswith(suffix) and is_name(name) and name not in found:
+                path = os.path.join(folder, entry)
+                if os.path.isfile(path):
+                    found[name] = path
+    return found
+
+
+def available(scenarios_dir: str | None = None) -> list[Available]:
+    """Every scenario a name reaches: the user's folder's, then the shipped ones it does not
+    shadow; each group by name."""
+    user = _named_files(scenarios_dir or DEFAULT_SCENARIOS_DIR)
+    shipped = _named_files(SHIPPED_DIR)
+    return [
+        *(Available(n, p, False, n in shipped) for n, p in sorted(user.items())),
+        *(Available(n, p, True) for n, p in sorted(shipped.items()) if n not in user),
+    ]
+
+
+def summary(path: str) -> str:
+    """One line about a scenario file: the first sentence of its ``description``, else its
+    first comment line (an editor's ``yaml-language-server`` line aside)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        value = parse(text, path, as_json=True if path.lower().endswith(".json") else None).value
+    except (OSError, UnicodeDecodeError, YamlProblems):
+        return "(cannot be read: see mockserver validate)"
+    description = value.get("description") if isinstance(value, dict) else None
+    if isinstance(description, str) and description.strip():
+        line = " ".join(description.split())
+        first, period, _ = line.partition(". ")
+        return first + "." if period else line
+    for raw in text.splitlines():
+        comment = raw.strip()
+        if not comment.startswith("#"):
+            if comment:
+                break
+            continue
+        comment = comment.lstrip("#").strip()
+        if comment and not comment.startswith("yaml-language-server"):
+            return comment
+    return ""
+
+
+def find(name: str, scenarios_dir: str | None = None) -> str:
+    """The file of the scenario called ``name``: ``NAME.yaml`` (``.yml``, ``.json``) in the
+    user's folder, else the shipped one; ScenarioError (listing the names) if neither."""
+    folder = scenarios_dir or DEFAULT_SCENARIOS_DIR
+    for directory in (folder, SHIPPED_DIR):
+        for suffix in SUFFIXES:
+            path = os.path.join(directory, name + suffix)
+            if os.path.isfile(path):
+                return path
+    raise ScenarioError([unknown_name(name, folder)])
+
+
+def unknown_name(name: str, folder: str) -> str:
+    names = [entry.name for entry in available(folder)]
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    return (
+        f"There is no scenario named '{name}' (in {folder} or among the shipped ones).{hint} "
+        f"The scenarios are: {', '.join(names) or 'none'}."
+    )
+
+
+# --- where $ref may read from ---------------------------------------------------------------
+
+
+def _roots(scenarios_dir: str) -> tuple[str, ...]:
+    """Where a scenario sent over HTTP may ``$ref``: the scenarios folder, the fixtures
+    folder beside it, and the shipped scenarios and fixtures (real paths)."""
+    folder = os.path.abspath(scenarios_dir)
+    beside = os.path.join(os.path.dirname(folder), "fixtures")
+    return tuple(
+        dict.fromkeys(
+            os.path.realpath(path) for path in (folder, beside, SHIPPED_DIR, SHIPPED_FIXTURES)
+        )
+    )
+
+
+def sent_refs(scenarios_dir: str) -> RefPolicy:
+    """The ``$ref`` policy of a scenario sent over HTTP (``PUT /_mock/scenario``): paths
+    relative to the scenarios folder, else to the shipped scenarios' folder (so a shipped
+    example's text works as sent), confined to ``_roots``."""
+    return RefPolicy((scenarios_dir, SHIPPED_DIR), _roots(scenarios_dir))
+
+
+def _file_refs(path: str, confine_to: str | None) -> RefPolicy:
+    base = os.path.dirname(path) or "."
+    return RefPolicy((base,), None if confine_to is None else _roots(confine_to))
+
+
 # --- loading --------------------------------------------------------------------------------
 
 
@@ -114,12 +254,31 @@ class _Part:
     replace_site: str | None
 
 
-def load_files(paths: Sequence[str | os.PathLike[str]]) -> Scenario:
-    """The scenario of these files, each layered over the ones before it."""
+def load_files(
+    paths: Sequence[str | os.PathLike[str]],
+    scenarios_dir: str | None = None,
+    *,
+    confine: bool = False,
+) -> Scenario:
+    """The scenario of these files, each layered over the ones before it. An entry that is a
+    name (``flaky-5xx``) is found in ``scenarios_dir`` (default ``./scenarios``), else among
+    the shipped scenarios. A file's ``$ref`` paths are relative to the file; ``confine``
+    (a file named over HTTP) keeps them inside the folders ``sent_refs`` allows."""
     problems: list[str] = []
     parts: list[_Part] = []
+    sources: list[str] = []
+    folder = scenarios_dir or DEFAULT_SCENARIOS_DIR
     for path in paths:
         source = os.fspath(path)
+        if is_name(source):
+            try:
+                source = find(source, folder)
+            except ScenarioError as error:
+                problems.extend(error.problems)
+                if os.path.isfile(source):  # a file without a suffix: a path says so
+                    problems.append(f"(To load the file {source} here, write ./{source}.)")
+                continue
+        sources.append(source)
         try:
             with open(source, encoding="utf-8") as handle:
                 text = handle.read()
@@ -127,23 +286,61 @@ def load_files(paths: Sequence[str | os.PathLike[str]]) -> Scenario:
             reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
             problems.append(f"{source}:1:1: cannot read the scenario: {reason}")
             continue
-        part = _read_part(text, source, os.path.dirname(source) or ".", problems)
+        refs = _file_refs(source, folder if confine else None)
+        as_json = True if source.lower().endswith(".json") else None
+        part = _read_part(text, source, refs, problems, as_json)
         if part is not None:
             parts.append(part)
-    return _combine(parts, problems, [os.fspath(path) for path in paths])
+    return _combine(parts, problems, sources)
 
 
-def load_text(text: str, source: str = "<scenario>", base_dir: str | None = None) -> Scenario:
-    """The scenario in ``text`` (YAML or JSON); ``$ref`` paths are relative to ``base_dir``
-    (default: the working directory)."""
+def load_text(
+    text: str,
+    source: str = "<scenario>",
+    base_dir: str | None = None,
+    *,
+    refs: RefPolicy | None = None,
+    as_json: bool | None = None,
+) -> Scenario:
+    """The scenario in ``text`` (YAML or JSON: ``as_json`` True or False decides, None
+    reads JSON when the text starts with ``{`` or ``[``); ``$ref`` paths are relative to
+    ``base_dir`` (default: the working directory), or follow ``refs``."""
     problems: list[str] = []
-    part = _read_part(text, source, base_dir or ".", problems)
+    part = _read_part(text, source, refs or RefPolicy((base_dir or ".",)), problems, as_json)
     return _combine([part] if part is not None else [], problems, [source])
 
 
-def _read_part(text: str, source: str, base_dir: str, problems: list[str]) -> _Part | None:
+def load_sent(text: str, settings: Settings, *, as_json: bool | None = None) -> Scenario:
+    """A scenario sent over HTTP (``PUT /_mock/scenario``): ``$ref`` confined as
+    ``sent_refs`` says, and its data no larger than ``settings.max_records``."""
+    scenario = load_text(text, BODY_SOURCE, refs=sent_refs(settings.scenarios_dir), as_json=as_json)
+    check_size(settings, scenario)
+    return scenario
+
+
+def check_size(settings: Settings, scenario: Scenario) -> None:
+    """ScenarioError, before anything is generated, if a scenario from over HTTP asks for
+    more customers and invoices than ``--max-records``. Only ``data:`` counts: a scenario
+    that only changes the seed regenerates the server's own size."""
+    if scenario.spec.data is None:
+        return
+    _, customers, invoices = data_size(settings, scenario)
+    limit = settings.max_records
+    if customers + invoices > limit:
+        raise ScenarioError(
+            [
+                f"{scenario.data_site}: data: {customers} customers and {invoices} invoices "
+                f"are {customers + invoices} records, more than the {limit} a scenario sent "
+                "over HTTP may generate (the server's --max-records)"
+            ]
+        )
+
+
+def _read_part(
+    text: str, source: str, refs: RefPolicy, problems: list[str], as_json: bool | None = None
+) -> _Part | None:
     try:
-        document = parse(text, source)
+        document = parse(text, source, as_json=as_json)
     except YamlProblems as error:
         problems.extend(error.problems)
         return None
@@ -169,7 +366,7 @@ def _read_part(text: str, source: str, base_dir: str, problems: list[str]) -> _P
     if isinstance(raw_records, dict):
         for kind, into in (("customers", customers), ("invoices", invoices)):
             found_records = records.read(
-                kind, raw_records.get(kind), document, ("records", kind), base_dir, problems
+                kind, raw_records.get(kind), document, ("records", kind), refs, problems
             )
             records.duplicates(found_records, kind[:-1], problems)
             into.extend(found_records)
@@ -269,26 +466,10 @@ def _combine(parts: Sequence[_Part], problems: list[str], sources: Sequence[str]
     )
 
 
-_CONVERTOR = re.compile(r"\{(\w+):[^}]*\}")
-
-
 @functools.cache
 def api_routes() -> ApiRoutes:
-    """The API routes rules may name, read once from the application's route table."""
-    from starlette.routing import Route
-
-    from .app import api_routes as routes
-    from .filters import CUSTOMER_FILTER, INVOICE_FILTER
-
-    templates = tuple(
-        dict.fromkeys(_CONVERTOR.sub(r"{\1}", r.path) for r in routes() if isinstance(r, Route))
-    )
-    filters = {
-        "/api/customers": CUSTOMER_FILTER,
-        "/api/customers/base": CUSTOMER_FILTER,
-        "/api/invoices": INVOICE_FILTER,
-    }
-    return ApiRoutes(templates, filters)
+    """The API routes rules may name, from the route table (``mockserver.routes``)."""
+    return ApiRoutes(API_TEMPLATES, LIST_FILTERS)
 
 
 # --- which data a scenario serves -----------------------------------------------------------
@@ -375,10 +556,12 @@ class NamedScenarioError(Exception):
 
 @dataclass
 class _Named:
-    stamp: tuple[int, int]  # the file's mtime and size when it was read
+    name: str
+    stamp: tuple[str, int, int]  # the file, its mtime and size when it was read
     scenario: Scenario
     book: RuleBook
     store: Store | None  # None: the running store
+    generated: dict[tuple[int, int, int], Dataset] | None  # the cache, until registered
 
 
 @dataclass
@@ -386,7 +569,7 @@ class Prepared:
     """Everything ``activate`` will swap in, built before anything changes."""
 
     scenario: Scenario | None
-    key: DataKey
+    key: DataKey | None
     store: Store | None  # None: keep the running store
     book: RuleBook
     ttl_s: float
@@ -415,79 +598,159 @@ class Runtime:
             if entry.store is not None:
                 entry.store.reset(tenant)
 
-    def context(self, name: str | None) -> tuple[RuleBook, Store | None]:
+    def context(self, name: str | None) -> tuple[RuleBook, Store | None] | PendingNamed:
         """The rules (and, if it sets data, the store) a request works with: the active
-        scenario's, or those of the scenario ``X-Mock-Scenario`` names."""
+        scenario's, or those of the scenario ``X-Mock-Scenario`` names. A named scenario
+        whose data are not built yet comes back as ``PendingNamed``: build it (off the event
+        loop) and ``register`` it. NamedScenarioError if the name reaches no valid scenario."""
         if name is None:
             return self.book, None
-        entry = self._named(name)
-        return entry.book, entry.store
-
-    def _named(self, name: str) -> _Named:
-        folder = self.settings.scenarios_dir
-        if not _NAME.fullmatch(name):
+        if not is_name(name):
             raise NamedScenarioError(
-                [f"'{name}' is not a scenario name (letters, digits, '_', '-' and '.')"]
+                [
+                    f"'{name}' is not a scenario name (letters, digits, '_', '-' and '.', "
+                    f"without a suffix such as {', '.join(SUFFIXES)})"
+                ]
             )
-        path = os.path.join(folder, name + ".yaml")
+        folder = self.settings.scenarios_dir
         try:
+            path = find(name, folder)
             status = os.stat(path)
-        except OSError:
-            raise NamedScenarioError(
-                [f"There is no scenario named '{name}' ({path} does not exist)."]
-            ) from None
-        stamp = (status.st_mtime_ns, status.st_size)
+        except (ScenarioError, OSError):
+            raise NamedScenarioError([unknown_name(name, folder)]) from None
+        stamp = (path, status.st_mtime_ns, status.st_size)
         entry = self.named.get(name)
         if entry is not None and entry.stamp == stamp:
-            return entry
+            return entry.book, entry.store
         try:
-            scenario = load_files([path])
-            if scenario.spec.auth is not None:
-                raise NamedScenarioError(
-                    [
-                        f"The scenario '{name}' sets auth, which applies to the whole server: "
-                        "activate it with PUT /_mock/scenario or --scenario instead."
-                    ]
-                )
-            store = None
-            if scenario.sets_data:
-                # Built here, on first use; a copy of the cache, as ``prepare`` may be
-                # reading it from a worker thread.
-                generated = dict(self.generated)
-                store = Store(build_dataset(self.settings, scenario, generated))
-                self.generated = generated
+            # A file named over HTTP: its $ref stay inside the folders a sent scenario may
+            # read, and its data within --max-records, as for PUT /_mock/scenario.
+            scenario = load_files([path], folder, confine=True)
+            check_size(self.settings, scenario)
         except ScenarioError as error:
             raise NamedScenarioError(error.problems) from None
-        book = RuleBook(scenario.rules, dice_seed(self.settings, scenario), f"named:{name}")
-        entry = self.named[name] = _Named(stamp, scenario, book, store)
-        return entry
+        if scenario.spec.auth is not None:
+            raise NamedScenarioError(
+                [
+                    f"The scenario '{name}' sets auth, which applies to the whole server: "
+                    "activate it with PUT /_mock/scenario or --scenario instead."
+                ]
+            )
+        pending = PendingNamed(name, stamp, scenario, self.settings, dict(self.generated))
+        if scenario.sets_data:
+            return pending
+        return self.register(pending.rules_only())
+
+    def register(self, entry: _Named) -> tuple[RuleBook, Store | None]:
+        """Keep a named scenario built by ``PendingNamed.build`` (on the event loop)."""
+        self.named[entry.name] = entry
+        if entry.generated is not None:
+            self.generated = entry.generated
+            entry.generated = None
+        return entry.book, entry.store
 
 
-def runtime_of(state: Any) -> Runtime:
-    runtime = state.scenario
-    assert isinstance(runtime, Runtime), "the scenarios are installed by create_app"
-    return runtime
+@dataclass
+class PendingNamed:
+    """A named scenario that sets its own data, loaded and checked, its store not yet built."""
+
+    name: str
+    stamp: tuple[str, int, int]
+    scenario: Scenario
+    settings: Settings
+    generated: dict[tuple[int, int, int], Dataset]  # a copy of the runtime's cache
+
+    def build(self) -> _Named:
+        """Build the store (safe in a worker thread: it changes nothing shared);
+        NamedScenarioError if the data cannot be built."""
+        scenario, settings = self.scenario, self.settings
+        try:
+            store = Store(build_dataset(settings, scenario, self.generated))
+        except ScenarioError as error:
+            raise NamedScenarioError(error.problems) from None
+        book = RuleBook(scenario.rules, dice_seed(settings, scenario), f"named:{self.name}")
+        return _Named(self.name, self.stamp, scenario, book, store, self.generated)
+
+    def rules_only(self) -> _Named:
+        book = RuleBook(
+            self.scenario.rules, dice_seed(self.settings, self.scenario), f"named:{self.name}"
+        )
+        return _Named(self.name, self.stamp, self.scenario, book, None, None)
+
+
+T = TypeVar("T")
+
+
+async def off_loop(build: Callable[[], T]) -> T:
+    """``build()`` in a daemon thread of its own, awaited. Cancelled (the server shutting
+    down, the client gone), the caller returns at once and the build's result is dropped
+    when it ends: nothing ever waits for a build, neither shutdown nor the interpreter's
+    exit (a daemon thread is not joined)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if future.done():
+            return  # cancelled meanwhile: the result is dropped
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        try:
+            result, error = build(), None
+        except BaseException as caught:  # handed to the awaiting task, whatever it is
+            result, error = None, caught
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name="mockserver-scenario-build", daemon=True).start()
+    return await future
+
+
+class _Lifetimes(Protocol):
+    ttl_s: float  # the sessions' lifetime, which a scenario's auth may change
+
+
+class Host(Protocol):
+    """What the scenarios need of a server's state (``mockserver.state.State``, which builds
+    its ``Runtime`` and calls ``install``): the store they may replace, the sessions'
+    lifetime they may change, the reset hooks they join."""
+
+    settings: Settings
+    store: Store
+    scenario: Runtime
+
+    @property
+    def sessions(self) -> _Lifetimes: ...
+
+    @property
+    def on_reset(self) -> list[Callable[[str | None], object]]: ...
+
+
+def runtime_of(state: Host) -> Runtime:
+    return state.scenario
 
 
 def load_startup(settings: Settings) -> Scenario | None:
     """The scenario of ``--scenario`` / ``MOCKSERVER_SCENARIO`` (None without one)."""
-    return load_files(settings.scenario) if settings.scenario else None
+    return load_files(settings.scenario, settings.scenarios_dir) if settings.scenario else None
 
 
-def install(state: Any, startup: Scenario | None) -> None:
-    """Wire the scenarios into a new server's ``State``. ``state.store`` holds the generated
-    data of ``data_size(settings, startup)``; the start-up records are laid over it here."""
-    settings: Settings = state.settings
-    runtime = Runtime(settings, startup, base_ttl_s=state.sessions.ttl_s)
-    size = data_size(settings, startup)
+def install(state: Host, startup: Scenario | None) -> None:
+    """Wire the scenarios into a new server's state, whose ``scenario`` is a fresh
+    ``Runtime`` for ``startup``. ``state.store`` holds the generated data of
+    ``data_size(settings, startup)``; the start-up records are laid over it here."""
+    runtime = state.scenario
+    size = data_size(runtime.settings, startup)
     runtime.generated[size] = state.store.dataset
     runtime.key = (*size, b"")
-    state.scenario = runtime
     state.on_reset.append(runtime.reset)
     activate(state, startup)
 
 
-def prepare(state: Any, scenario: Scenario | None) -> Prepared:
+def prepare(state: Host, scenario: Scenario | None) -> Prepared:
     """Build what activating ``scenario`` needs without changing anything (safe to run in a
     worker thread); ScenarioError if its data cannot be built."""
     runtime = runtime_of(state)
@@ -510,9 +773,20 @@ def prepare(state: Any, scenario: Scenario | None) -> Prepared:
     return Prepared(scenario, key, store, book, ttl, generated)
 
 
-def apply(state: Any, prepared: Prepared) -> None:
-    """Swap in a prepared scenario: plain assignments, nothing that can fail half-way."""
+def apply(state: Host, prepared: Prepared) -> Prepared:
+    """Swap in a prepared scenario: plain assignments, nothing that can fail half-way.
+    Answers what was active before, ready to be swapped back (``apply(state, previous)``)
+    if anything after the swap fails: the previous rules keep their counters, the previous
+    store its tenants' data."""
     runtime = runtime_of(state)
+    previous = Prepared(
+        runtime.active,
+        runtime.key,
+        state.store,
+        runtime.book,
+        state.sessions.ttl_s,
+        runtime.generated,
+    )
     if prepared.store is not None:
         state.store = prepared.store
     runtime.generated = prepared.generated
@@ -520,9 +794,10 @@ def apply(state: Any, prepared: Prepared) -> None:
     runtime.book = prepared.book
     runtime.key = prepared.key
     state.sessions.ttl_s = prepared.ttl_s
+    return previous
 
 
-def activate(state: Any, scenario: Scenario | None) -> None:
+def activate(state: Host, scenario: Scenario | None) -> None:
     """Make ``scenario`` the active one atomically (None: back to the start-up scenarios).
     Rule counters start afresh; data whose seed, size or records differ are rebuilt, which
     resets every tenant. Raises ScenarioError, changing nothing, if the data cannot be built."""
@@ -530,7 +805,7 @@ def activate(state: Any, scenario: Scenario | None) -> None:
     apply(state, prepare(state, scenario if scenario is not None else runtime.startup))
 
 
-def describe(state: Any) -> dict[str, Any]:
+def describe(state: Host) -> dict[str, Any]:
     """What ``GET /_mock/scenario`` shows: the active scenario, its data and its rules with
     their counters per tenant."""
     runtime = runtime_of(state)

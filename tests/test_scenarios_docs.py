@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mockserver import cli
-from mockserver.scenarios import ScenarioError, check_data, load_text
+from mockserver.scenarios import SHIPPED_DIR, ScenarioError, check_data, load_text, unknown_name
 from mockserver.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ def test_the_page_has_its_examples() -> None:
 
 @pytest.mark.parametrize("text", VALID, ids=[f"example{i}" for i in range(len(VALID))])
 def test_every_yaml_example_loads(text: str) -> None:
-    scenario = load_text(text, "example.yaml", str(ROOT / "scenarios"))
+    scenario = load_text(text, "example.yaml", SHIPPED_DIR)
     check_data(Settings(), scenario)
 
 
@@ -54,5 +54,5 @@ def test_the_put_and_header_answers_shown_are_exact(tmp_path: Path) -> None:
         load_text("rules: [{eror: 503}]", "<body>")
     (problem,) = caught.value.problems
     assert f'"ModelState": {{"scenario": ["{problem}"]}}' in DOC
-    message = "There is no scenario named 'nope' (./scenarios/nope.yaml does not exist)."
+    message = unknown_name("nope", "./scenarios")
     assert f'"ModelState": {{"X-Mock-Scenario": ["{message}"]}}' in DOC

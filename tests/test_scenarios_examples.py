@@ -1,5 +1,5 @@
-"""Every shipped example in ``scenarios/`` loaded and exercised the way its description says,
-over a real socket."""
+"""Every example the package ships (``mockserver/data/scenarios``), loaded by its name and
+exercised the way its description says, over a real socket."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from test_scenarios_http import Served, login
 
 from mockserver.app import create_app
 from mockserver.rules import RequestView, RuleBook
-from mockserver.scenarios import check_data, load_files
+from mockserver.scenarios import SHIPPED_DIR, check_data, load_files
 from mockserver.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "scenarios"
+EXAMPLES = Path(SHIPPED_DIR)
 EXPECTED = {
     "acme-overlay",
     "broken-responses",
@@ -35,15 +35,15 @@ EXPECTED = {
 
 
 @pytest.fixture
-def example() -> Iterator[Callable[[str], Served]]:
+def example(tmp_path: Path) -> Iterator[Callable[[str], Served]]:
     running: list[Served] = []
 
     def start(name: str) -> Served:
         settings = Settings(
             customers=5,
             invoices=20,
-            scenario=(str(EXAMPLES / f"{name}.yaml"),),
-            scenarios_dir=str(EXAMPLES),
+            scenario=(name,),  # by name: the user's (empty) folder, then the shipped ones
+            scenarios_dir=str(tmp_path / "scenarios"),
             log_level="warning",
         )
         served = Served(create_app(settings))
@@ -75,7 +75,7 @@ def test_every_example_is_shipped_valid_and_documented() -> None:
         check_data(Settings(), scenario)
         assert scenario.spec.name == name
         assert scenario.spec.description
-        assert f"scenarios/{name}.yaml" in docs
+        assert f"| `{name}` |" in docs
 
 
 def test_slow_network(example: Callable[[str], Served]) -> None:
@@ -87,7 +87,7 @@ def test_slow_network(example: Callable[[str], Served]) -> None:
     for path, delay in zip(("/api/customers/1", "/api/customers"), expected, strict=True):
         started = time.perf_counter()
         assert served.client.get(path).status_code == 200
-        assert delay <= time.perf_counter() - started < delay + 0.5
+        assert time.perf_counter() - started >= delay
     assert served.fired[-2:] == [["every-call"], ["every-call", "lists"]]
 
 
@@ -154,9 +154,7 @@ def test_empty_company(example: Callable[[str], Served]) -> None:
 
 
 def test_large_dataset(example: Callable[[str], Served]) -> None:
-    started = time.perf_counter()
-    client = example("large-dataset").client
-    assert time.perf_counter() - started < 5
+    client = example("large-dataset").client  # how fast it generates: bench/run.py (c)
     customers = client.get("/api/customers", params={"page": 500})
     assert customers.headers["x-total-count"] == "5000"
     assert customers.json()["result_count"] == 10

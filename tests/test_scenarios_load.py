@@ -13,12 +13,12 @@ import yaml
 
 from mockserver import cli
 from mockserver.scenario_spec import json_schema, schema_text
-from mockserver.scenarios import ScenarioError, check_data, load_files, load_text
+from mockserver.scenarios import SHIPPED_DIR, ScenarioError, check_data, load_files, load_text
 from mockserver.settings import Settings, from_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "mockserver" / "scenario.schema.json"
-EXAMPLES = sorted((ROOT / "scenarios").glob("*.yaml"))
+EXAMPLES = sorted(Path(SHIPPED_DIR).glob("*.yaml"))
 
 
 def problems(text: str, base_dir: str | None = None, settings: Settings | None = None) -> list[str]:
@@ -255,12 +255,14 @@ def test_records_are_validated_like_the_api() -> None:
         "s.yaml:3:39: customer: unknown field 'nmae'; did you mean 'name'?",
         "s.yaml:4:67: customer.contacts[0]: unknown field 'emial'; did you mean 'email'?",
         "s.yaml:5:7: customer.email: The email field is required.",
-        "s.yaml:6:31: customer.email: Expected `str`, got `int`.",
+        "s.yaml:6:31: customer.email: Error converting value 5 to type 'System.String'. "
+        "Path 'email'.",
         "s.yaml:7:7: customer.id: The id field is required.",
         "s.yaml:8:39: customer: unknown field 'zzz'; Customer has no such field",
         "s.yaml:9:7: records.customers[6]: Expected `object`, got `int`",
         "s.yaml:11:7: customer 8 is given twice (also at s.yaml:10:7)",
-        "s.yaml:12:12: customer.id: Expected `int` <= 2147483647.",
+        "s.yaml:12:12: customer.id: JSON integer 2147483648 is too large or small for an "
+        "Int32. Path 'id'.",
         "s.yaml:15:52: invoice.rows[0].total: The total field is required.",
     ]
 

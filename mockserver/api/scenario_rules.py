@@ -17,14 +17,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..faults import deliver
 from ..models import ErrorBody, encode
 from ..rules import JSON_TYPE, Outcome, Reply, RequestView
-from ..scenarios import NamedScenarioError, runtime_of
-from .common import INVALID, State, tenant_name
-
-SCENARIO_HEADER = "x-mock-scenario"
-SCENARIO_HEADER_BYTES = SCENARIO_HEADER.encode()
-FIRED = "mock_rules_fired"
-FAULT = "mock_fault"
-STORE = "mock_store"
+from ..scenarios import NamedScenarioError, PendingNamed, off_loop, runtime_of
+from ..state import State
+from ..wire import (
+    FAULT_KEY,
+    INVALID,
+    RULES_KEY,
+    SCENARIO_HEADER_BYTES,
+    SCENARIO_HEADER_NAME,
+    SESSION_HEADER,
+    STORE_KEY,
+)
+from .common import tenant_name
 
 
 class ScenarioRules:
@@ -53,14 +57,20 @@ class ScenarioRules:
             await self.app(scope, receive, send)
             return
         named = _named_scenario(scope)
+        runtime = runtime_of(self.state)
         try:
-            book, store = runtime_of(self.state).context(named)
+            found = runtime.context(named)
+            if isinstance(found, PendingNamed):
+                # Its data are built on first use, off the event loop; a shutdown does not
+                # wait for the build (off_loop).
+                found = runtime.register(await off_loop(found.build))
         except NamedScenarioError as error:
             await _send_reply(send, _invalid_scenario(error.messages))
             return
+        book, store = found
         request_state = scope.setdefault("state", {})
         if store is not None:
-            request_state[STORE] = store
+            request_state[STORE_KEY] = store
         if not book.rules:
             await self.app(scope, receive, send)
             return
@@ -75,7 +85,7 @@ class ScenarioRules:
         if book.needs_body:
             view.body, receive = await _buffered(receive)
         outcome = book.evaluate(view)
-        request_state[FIRED] = outcome.fired
+        request_state[RULES_KEY] = outcome.fired
         await self._answer(outcome, headers, scope, receive, send)
 
     async def _answer(
@@ -85,12 +95,12 @@ class ScenarioRules:
             await asyncio.sleep(outcome.latency_ms / 1000)
         if outcome.reply is not None:
             if outcome.reply.invalidate_session:
-                session_id = headers.get("session-id")
+                session_id = headers.get(SESSION_HEADER)
                 if session_id:
                     self.state.sessions.invalidate(session_id)
             await _send_reply(send, outcome.reply)
         elif outcome.fault is not None:
-            scope["state"][FAULT] = outcome.fault.kind
+            scope["state"][FAULT_KEY] = outcome.fault.kind
             await deliver(outcome.fault, self.app, scope, receive, send)
         else:
             await self.app(scope, receive, send)
@@ -106,7 +116,7 @@ def _named_scenario(scope: Scope) -> str | None:
 
 
 def _invalid_scenario(messages: list[str]) -> Reply:
-    body = encode(ErrorBody(Message=INVALID, ModelState={"X-Mock-Scenario": messages}))
+    body = encode(ErrorBody(Message=INVALID, ModelState={SCENARIO_HEADER_NAME: messages}))
     return Reply(
         400,
         ((b"content-type", JSON_TYPE), (b"content-length", str(len(body)).encode())),
