@@ -4,29 +4,34 @@
 #   docker run --rm -p 8080:8080 mockserver            # http://localhost:8080/docs
 #
 # Configure it only with MOCKSERVER_* variables (the same as `mockserver serve --help` lists)
-# and mounted folders: scenarios at /scenarios, the record files they refer to at /fixtures.
+# and mounted folders: your scenarios at /scenarios, the record files they refer to at
+# /fixtures. A scenario name (MOCKSERVER_SCENARIO=flaky-5xx) is looked up in /scenarios first,
+# then among the examples the package ships (`mockserver scenarios` lists them).
 # docs/ci.md has examples for GitHub Actions, GitLab CI and docker compose.
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
-# Build stage: the package and its dependencies into a virtual environment (wheels only).
+# Build stage: the locked dependencies (requirements/runtime.lock, hashes checked, wheels only),
+# then the package itself, into a virtual environment.
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
+COPY requirements/runtime.lock ./requirements/
+RUN python -m venv /opt/mockserver \
+    && /opt/mockserver/bin/pip install --require-hashes --only-binary=:all: -r requirements/runtime.lock
 COPY pyproject.toml README.md ./
 COPY mockserver ./mockserver
-RUN python -m venv /opt/mockserver \
-    && /opt/mockserver/bin/pip install --only-binary=:all: --no-binary=mockserver . \
+RUN /opt/mockserver/bin/pip install --no-deps . \
+    && /opt/mockserver/bin/pip check \
     && /opt/mockserver/bin/pip uninstall --yes pip setuptools
 
-# Final stage: the base image, the environment, the shipped scenarios; no compiler, no pip.
+# Final stage: the base image and the environment (the package carries its example scenarios
+# and their fixtures); no compiler, no pip.
 FROM ${PYTHON_IMAGE}
 RUN groupadd --system --gid 10001 mockserver \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin mockserver
 COPY --from=build /opt/mockserver /opt/mockserver
-COPY scenarios /scenarios
-COPY fixtures /fixtures
 ENV PATH=/opt/mockserver/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -1,22 +1,75 @@
-"""``mockserver serve | validate``: the command line."""
+"""``mockserver serve | validate | scenarios``: the command line, its help and its exit codes.
+
+It parses flags, reports problems in one line each, and maps every failure to a documented exit
+status (``EXIT_CODES``); serving itself is ``serving``'s business, and what a flag means is
+``settings``'s.
+"""
 
 from __future__ import annotations
 
 import argparse
+import errno
+import socket
 import sys
 from collections.abc import Sequence
 
-from .scenarios import ScenarioError
-from .settings import OPTIONS, Settings, SettingsError, defaults, from_sources
+import uvicorn
+from starlette.applications import Starlette
+
+from . import __version__
+from .api.guard import STARTUP_NOTICE, is_loopback_host
+from .app import create_app
+from .scenarios import (
+    ScenarioError,
+    available,
+    check_data,
+    load_files,
+    load_startup,
+    summary,
+)
+from .serving import Loading, run, settle_heap, uvicorn_config
+from .settings import OPTIONS, Option, Settings, SettingsError, defaults, from_sources
+
+EXIT_OK, EXIT_INVALID_SCENARIO, EXIT_BAD_FLAG, EXIT_CANNOT_BIND = 0, 1, 2, 3
+EXIT_CODES = """\
+exit status:
+  0  served until stopped (SIGINT or SIGTERM), or every file valid
+  1  a scenario is invalid (every problem printed as FILE:LINE:COLUMN: message)
+  2  a flag or MOCKSERVER_* variable has a bad value, or an unknown flag
+  3  cannot listen on the host and port (in use, or not an address of this machine)"""
+
+
+class CannotBind(OSError):
+    """The server's socket cannot be bound; the message is one clear line."""
+
+
+def _shown_default(option: Option, value: object) -> str:
+    """The default as a person reads it: no Python reprs (``()``, ``''``), never a secret."""
+    if option.secret:
+        return "none; never shown"
+    if value in ((), "", None):
+        return "none"
+    return str(value)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mockserver",
         description="A mock of a Finnish ERP's REST API (customers and sales invoices).",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"mockserver {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    serve = commands.add_parser("serve", help="serve the mock API")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the mock API",
+        description="Serve the mock API: generated customers and invoices (one seed, "
+        "byte-identical data), optionally shaped by scenario files. Every flag also reads "
+        "its MOCKSERVER_* variable; a flag beats its variable, which beats the default.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     default = defaults()
     for option in OPTIONS:
         serve.add_argument(
@@ -25,7 +78,8 @@ def _parser() -> argparse.ArgumentParser:
             default=None,
             action="append" if option.repeatable else "store",
             metavar=option.name.upper(),
-            help=f"{option.help} (default: {default[option.name]!r}; env {option.env})",
+            help=f"{option.help} (default: {_shown_default(option, default[option.name])}; "
+            f"env {option.env})",
         )
     validate = commands.add_parser(
         "validate",
@@ -34,19 +88,75 @@ def _parser() -> argparse.ArgumentParser:
         "would be laid over) and print every problem as FILE:LINE:COLUMN: message. "
         "Exit status 1 if any file has a problem.",
     )
-    validate.add_argument("files", nargs="+", metavar="FILE", help="a scenario file")
+    validate.add_argument(
+        "files", nargs="+", metavar="FILE", help="a scenario file, or a scenario's name"
+    )
+    listing = commands.add_parser(
+        "scenarios",
+        help="list the scenarios a name reaches",
+        description="List the scenario names that --scenario, MOCKSERVER_SCENARIO, "
+        "X-Mock-Scenario and the pytest marker accept, one line each: those in the scenarios "
+        "folder first, then the examples the package ships (a file in the folder with a "
+        "shipped example's name takes its place).",
+    )
+    listing.add_argument(
+        "--scenarios-dir",
+        dest="scenarios_dir",
+        default=None,
+        metavar="SCENARIOS_DIR",
+        help="folder of your scenarios (default: ./scenarios; env MOCKSERVER_SCENARIOS_DIR)",
+    )
     return parser
 
 
+def list_scenarios(flags: dict[str, str | None]) -> int:
+    """Print each scenario name a name reaches, with where it comes from and one line
+    about it."""
+    try:
+        folder = from_sources(flags).scenarios_dir
+    except SettingsError as error:
+        print(f"mockserver: error: {error}", file=sys.stderr)
+        return EXIT_BAD_FLAG
+    found = available(folder)
+    rows = [
+        (
+            entry.name,
+            "shipped" if entry.shipped else folder + (" (over shipped)" * entry.shadows_shipped),
+            summary(entry.path),
+        )
+        for entry in found
+    ]
+    name_width = max((len(row[0]) for row in rows), default=0)
+    origin_width = max((len(row[1]) for row in rows), default=0)
+    for name, origin, about in rows:
+        print(f"{name:<{name_width}}  {origin:<{origin_width}}  {about}".rstrip())
+    return EXIT_OK
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The server's socket, bound (as uvicorn binds one: IPv6 when the host has a colon,
+    ``SO_REUSEADDR``), so that a port in use is one line and exit status 3 before anything
+    starts, and ``--port 0`` tells which port it got."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        reason = error.strerror or str(error)
+        if error.errno == errno.EADDRINUSE:
+            reason = "the port is already in use"
+        raise CannotBind(f"cannot listen on {host}:{port}: {reason}") from None
+    return sock
+
+
 def serve(settings: Settings) -> None:
-    import uvicorn
-    from starlette.applications import Starlette
-
-    from .app import create_app
-    from .scenarios import load_startup
-    from .serving import Loading, run, settle_heap, uvicorn_config
-
     startup = load_startup(settings)  # ScenarioError here: an invalid one never opens the socket
+    sock = listen(settings.host, settings.port)  # CannotBind: nothing started either
+    port = sock.getsockname()[1]
+    if not settings.admin_token and not is_loopback_host(settings.host):
+        print(STARTUP_NOTICE, file=sys.stderr, flush=True)
     failures: list[BaseException] = []
 
     def ready(app: Starlette) -> None:
@@ -54,7 +164,7 @@ def serve(settings: Settings) -> None:
         dataset = app.state.mock.store.dataset
         print(
             f"mockserver: {len(dataset.customers)} customers, {len(dataset.invoices)} invoices "
-            f"(seed {dataset.seed}) on http://{settings.host}:{settings.port}{settings.base_path}",
+            f"(seed {dataset.seed}) on http://{settings.host}:{port}{settings.base_path}",
             file=sys.stderr,
             flush=True,
         )
@@ -65,9 +175,10 @@ def serve(settings: Settings) -> None:
 
     # The socket opens at once and answers 503 until the data are generated (serving.Loading).
     loading = Loading(lambda: create_app(settings, startup=startup), ready, failed)
-    server = uvicorn.Server(uvicorn_config(loading, settings))
+    server = uvicorn.Server(uvicorn_config(loading, settings.with_changes(port=port)))
     loading.start()
-    run(server)
+    with sock:
+        run(server, [sock])
     if failures:
         raise failures[0]
 
@@ -76,24 +187,22 @@ def validate(files: Sequence[str]) -> int:
     """Print every problem of each file (or ``FILE: ok``); 1 if any file has one. Records are
     checked against the data of the file's seed and size, defaulting to the settings of the
     ``MOCKSERVER_*`` variables."""
-    from .scenarios import check_data, load_files
-
     try:
         settings = from_sources({})
     except SettingsError as error:
         print(f"mockserver: error: {error}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_FLAG
     failed = False
     for file in files:
         try:
-            check_data(settings, load_files([file]))
+            check_data(settings, load_files([file], settings.scenarios_dir))
         except ScenarioError as error:
             failed = True
             for problem in error.problems:
                 print(problem)
         else:
             print(f"{file}: ok")
-    return 1 if failed else 0
+    return EXIT_INVALID_SCENARIO if failed else EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -104,22 +213,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = from_sources(vars(args))
         except SettingsError as error:
             print(f"mockserver: error: {error}", file=sys.stderr)
-            return 2
+            return EXIT_BAD_FLAG
         try:
             serve(settings)
         except ScenarioError as error:
             for problem in error.problems:
                 print(problem, file=sys.stderr)
             print("mockserver: error: the scenario is invalid; nothing served", file=sys.stderr)
-            return 1
+            return EXIT_INVALID_SCENARIO
+        except CannotBind as error:
+            print(f"mockserver: error: {error}", file=sys.stderr)
+            return EXIT_CANNOT_BIND
         except ValueError as error:
             print(f"mockserver: error: {error}", file=sys.stderr)
-            return 2
-        return 0
+            return EXIT_BAD_FLAG
+        return EXIT_OK
     if args.command == "validate":
         return validate(args.files)
+    if args.command == "scenarios":
+        return list_scenarios({"scenarios_dir": args.scenarios_dir})
     parser.error(f"unknown command {args.command!r}")
-    return 2
+    return EXIT_BAD_FLAG
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
 """``mockserver serve``: every flag and its ``MOCKSERVER_*`` variable (a flag beats its
-variable), one clear line and a non-zero exit for an invalid value, and ``python -m
-mockserver`` and the ``mockserver`` script serving for real."""
+variable), one clear line and a documented exit status for each failure (2 a bad value, 1 an
+invalid scenario, 3 a port in use), ``--version`` and ``--help``, the README's options table
+and exit codes, and ``python -m mockserver`` and the ``mockserver`` script serving for real."""
 
 from __future__ import annotations
 
 import os
+import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,9 +15,11 @@ from typing import Any
 
 import httpx
 import pytest
+from wheelhouse import wait_for_url
 
+import mockserver
 from mockserver import cli
-from mockserver.settings import Settings
+from mockserver.settings import OPTIONS, Settings, defaults
 
 
 @pytest.fixture
@@ -252,3 +257,102 @@ def test_one_seed_serves_byte_identical_lists_in_two_processes(start_server: Any
         other = httpx.get(second.base_url + path, timeout=5.0)
         assert one.status_code == 200
         assert one.content == other.content
+
+
+# --- version, help, exit codes ------------------------------------------------------------------
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"mockserver {mockserver.__version__}\n"
+
+
+def test_serve_help_describes_the_command_with_honest_defaults(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MOCKSERVER_ADMIN_TOKEN", "s3cret-token")
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["serve", "--help"])
+    assert exited.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Serve the mock API" in text
+    assert "(default: ())" not in text and "(default: '')" not in text
+    assert "(default: none; env MOCKSERVER_SCENARIO)" in text
+    assert "(default: none; env MOCKSERVER_BASE_PATH)" in text
+    assert "s3cret-token" not in text
+    default = defaults()
+    for option in OPTIONS:
+        shown = "none; never shown" if option.secret else str(default[option.name] or "none")
+        assert f"(default: {shown}; env {option.env})" in text, option.name
+    for code in range(4):
+        assert f" {code} " in text.partition("exit status:")[2]
+
+
+def test_a_port_in_use_exits_3_in_one_line() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _run(sys.executable, "-m", "mockserver", "serve", "--port", str(port))
+    assert result.returncode == 3
+    assert result.stderr == (
+        f"mockserver: error: cannot listen on 127.0.0.1:{port}: the port is already in use\n"
+    )
+    assert result.stdout == ""
+
+
+def test_an_invalid_scenario_exits_1_before_listening(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("rules: [{eror: 503}]\n")
+    result = _run(sys.executable, "-m", "mockserver", "serve", "--scenario", str(broken))
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        "mockserver: error: the scenario is invalid; nothing served"
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_port_0_serves_on_the_port_the_start_up_line_names(tmp_path: Path) -> None:
+    log = tmp_path / "serve.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSERVER_")}
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--customers", "3",
+             "--log-level", "warning"],
+            env=env, cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        url = wait_for_url(process, log)
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url) and not url.endswith(":0")
+        assert httpx.get(url + "/health", timeout=5).json()["customers"] == 3
+    finally:
+        process.terminate()
+        assert process.wait(30) == 0
+
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_readme_table_lists_every_option_with_its_variable_and_default() -> None:
+    rows = {
+        cells[0].strip("`"): cells
+        for line in README.splitlines()
+        if line.startswith("| `--")
+        for cells in [[cell.strip() for cell in line.strip("|").split("|")]]
+    }
+    default = defaults()
+    assert set(rows) == {option.flag for option in OPTIONS}
+    for option in OPTIONS:
+        _, variable, shown, _ = rows[option.flag]
+        assert variable == f"`{option.env}`"
+        value = default[option.name]
+        assert shown == ("(none)" if value in ((), "") else f"`{value}`"), option.name
+
+
+def test_the_readme_documents_every_exit_status() -> None:
+    documented = README.partition("**Exit status**")[2].partition("\n\n")[0]
+    for code, meaning in ((0, "stopped cleanly"), (1, "a scenario is invalid"),
+                          (2, "a bad flag"), (3, "the server cannot listen")):  # fmt: skip
+        assert f"`{code}` {meaning}" in " ".join(documented.split())
