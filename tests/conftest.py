@@ -21,7 +21,6 @@ from starlette.testclient import TestClient
 
 from mockserver.app import create_app
 from mockserver.models import Customer, Invoice
-from mockserver.sessions import Sessions
 from mockserver.settings import Settings
 from mockserver.store import RecordDataset, Store
 
@@ -30,7 +29,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 class FakeClock:
     """Stands still until ``advance``: date-times for the store's stamps, seconds for
-    ``Sessions``."""
+    ``Sessions`` (on the epoch's scale, as ``mockserver.clock.Clocks`` aligns them)."""
 
     def __init__(self, start: datetime = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)) -> None:
         self.moment = start
@@ -65,8 +64,9 @@ def make_client(clock: FakeClock) -> Iterator[MakeClient]:
         **settings: Any,
     ) -> TestClient:
         store = Store(RecordDataset(customers, invoices), clock=clock.now)
-        app = create_app(Settings(**settings), store=store)
-        app.state.mock.sessions = Sessions(clock=clock.seconds)
+        # The fake clock is the server's base clock: the tenants' clocks (``/_mock/clock``)
+        # run over it, and the sessions age by it.
+        app = create_app(Settings(**settings), store=store, clock=clock)
         client = TestClient(app)
         clients.append(client)
         return client

@@ -16,6 +16,7 @@ import socket
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any, TypeVar
@@ -31,7 +32,8 @@ from ..scenarios import INVOICES_PER_CUSTOMER, activate, apply, load_files, load
 from ..serving import uvicorn_config
 from ..settings import OPTIONS, Settings
 from ..state import State
-from ..store import Table
+from ..tables import Table
+from .clock import ClockControl
 from .criteria import JournalQueries
 from .records import DEFAULT_TENANT, Records, customer_body
 from .tenant import MockTenant
@@ -112,6 +114,29 @@ class MockServer(JournalQueries):
         one is set (without one, the server answers admin requests from this machine)."""
         token = self.settings.admin_token
         return {"Authorization": f"Bearer {token}"} if token else {}
+
+    # --- the clock (``api.clock``) -------------------------------------------------------------
+
+    @property
+    def clock(self) -> ClockControl:
+        """The server-wide clock: ``freeze``, ``advance``, ``set``, ``now``, ``reset``."""
+        return ClockControl(self)
+
+    def clock_now(self, tenant: str | None) -> tuple[datetime, bool]:
+        reading = self.state.clocks.reading(tenant)
+        return reading.now, reading.frozen
+
+    def clock_set(self, tenant: str | None, moment: datetime, frozen: bool) -> None:
+        clocks = self.state.clocks
+        self._call(lambda: clocks.set(tenant, moment, frozen))
+
+    def clock_advance(self, tenant: str | None, step: timedelta) -> None:
+        clocks = self.state.clocks
+        self._call(lambda: clocks.advance(tenant, step))
+
+    def clock_reset(self, tenant: str | None) -> None:
+        clocks = self.state.clocks
+        self._call(lambda: clocks.reset(tenant))
 
     def _call(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` on the server's event loop between requests (directly when the server

@@ -13,6 +13,7 @@ import http.client
 import os
 import time
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError, URLError
@@ -21,11 +22,13 @@ from urllib.request import Request, urlopen
 
 import msgspec
 
+from ..clock import format_duration, iso
 from ..journal import ADMIN_PREFIX, Entry
 from ..models import Customer, Invoice, encode
 from ..scenarios import find, is_name
 from ..settings import OPTIONS
 from ..wire import JOURNAL_HEADER_NAME, JOURNAL_OFF, SESSION_HEADER_NAME
+from .clock import ClockControl
 from .criteria import JournalQueries
 from .records import CREDENTIALS, DEFAULT_TENANT, R, Records, customer_body, from_wire
 from .tenant import MockTenant
@@ -138,6 +141,31 @@ class RemoteMockServer(JournalQueries):
     def reset(self, tenant: str | None = None) -> None:
         query = [("tenant", tenant)] if tenant is not None else []
         self._ok("POST", "/_mock/reset", query=query)
+
+    # --- the clock (``api.clock``) over ``/_mock/clock`` ----------------------------------------
+
+    @property
+    def clock(self) -> ClockControl:
+        """The server-wide clock: ``freeze``, ``advance``, ``set``, ``now``, ``reset``."""
+        return ClockControl(self)
+
+    def _clock(self, method: str, path: str, tenant: str | None, body: Any = None) -> Any:
+        query = [("tenant", tenant)] if tenant is not None else []
+        sent = encode(body) if body is not None else None
+        return msgspec.json.decode(self._ok(method, path, query=query, body=sent))
+
+    def clock_now(self, tenant: str | None) -> tuple[datetime, bool]:
+        answer = self._clock("GET", "/_mock/clock", tenant)
+        return datetime.fromisoformat(answer["now"]), bool(answer["frozen"])
+
+    def clock_set(self, tenant: str | None, moment: datetime, frozen: bool) -> None:
+        self._clock("PUT", "/_mock/clock", tenant, {"now": iso(moment), "frozen": frozen})
+
+    def clock_advance(self, tenant: str | None, step: timedelta) -> None:
+        self._clock("POST", "/_mock/clock/advance", tenant, {"by": format_duration(step)})
+
+    def clock_reset(self, tenant: str | None) -> None:
+        self._clock("DELETE", "/_mock/clock", tenant)
         if tenant is None:
             self._sessions.clear()
         else:

@@ -8,11 +8,13 @@ server behind it through ``TenantHost``: the few operations a local ``MockServer
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any, Protocol, Unpack
 
 from ..journal import Requests, problem_report
 from ..models import Customer, Invoice
 from ..routes import API_TEMPLATES
+from .clock import ClockControl
 from .criteria import Criteria, TenantCriteria
 from .records import CREDENTIALS, DEFAULT_TENANT, Records
 
@@ -37,6 +39,14 @@ class TenantHost(Protocol):
     ) -> Requests: ...
 
     def reset(self, tenant: str | None = None) -> None: ...
+
+    def clock_now(self, tenant: str | None) -> tuple[datetime, bool]: ...
+
+    def clock_set(self, tenant: str | None, moment: datetime, frozen: bool) -> None: ...
+
+    def clock_advance(self, tenant: str | None, step: timedelta) -> None: ...
+
+    def clock_reset(self, tenant: str | None) -> None: ...
 
     def login(self, tenant: str = DEFAULT_TENANT) -> str: ...
 
@@ -66,6 +76,11 @@ class MockTenant:
         self.name = name
         self.session_id = session_id
         self.since = since
+
+    @property
+    def clock(self) -> ClockControl:
+        """This tenant's clock: ``freeze``, ``advance``, ``set``, ``now``, ``reset``."""
+        return ClockControl(self.server, self.name)
 
     @property
     def url(self) -> str:
