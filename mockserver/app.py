@@ -18,15 +18,30 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match, Mount, Route, request_response
+from starlette.routing import BaseRoute, Match, Mount, Route, Router, request_response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import routes
-from .api import admin, auth, customers, docs, invoices, journal_admin, scenario_admin
+from .api import (
+    admin,
+    auth,
+    clock_admin,
+    contacts,
+    customer_parts,
+    customers,
+    docs,
+    invoice_writes,
+    invoices,
+    journal_admin,
+    journal_stream,
+    scenario_admin,
+    ui,
+)
 from .api.common import ApiError, QueryBinder, error_response, send_json, tenant_name
 from .api.guard import AdminGuard
 from .api.lists import ListEndpoint, ListSource
 from .api.scenario_rules import ScenarioRules
+from .api.unmocked import Unmocked
 from .binding import FilterSpec
 from .journal_middleware import JournalMiddleware
 from .models import ErrorBody, encode
@@ -40,11 +55,12 @@ from .wire import INVALID_KEY, JSON, SERVER_ERROR, UNROUTED_KEY, method_not_allo
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def handlers(state: State) -> dict[str, Handler | ListSource]:
+def handlers(state: State) -> dict[str, Handler | ListSource | Unmocked]:
     """What answers each handler key of the route table in one application. A list route's
     is its ``ListSource``: the application makes it an endpoint of its own (own binding
     cache), as it makes its own documentation pages."""
     documentation = docs.Docs(state.settings)
+    dashboard = ui.Dashboard(state.settings.base_path)
     return {
         "auth.login": auth.login,
         "auth.renew": auth.renew,
@@ -55,8 +71,39 @@ def handlers(state: State) -> dict[str, Handler | ListSource]:
         "customers.create": customers.create_customer,
         "customers.update": customers.update_customer,
         "customers.add_account": customers.add_account,
+        # customer sub-resources and contacts (mockserver/api/customer_parts.py, contacts.py)
+        "parts.add_agreement": customer_parts.add_agreement,
+        "parts.add_agreement_product": customer_parts.add_agreement_product,
+        "parts.delete_agreement_product": customer_parts.delete_agreement_product,
+        "parts.delete_agreement": customer_parts.delete_agreement,
+        "parts.delete_account": customer_parts.delete_account,
+        "parts.search_transactions": customer_parts.search_transactions,
+        "parts.transaction_attributes": customer_parts.list_transaction_attributes,
+        "parts.groups": customer_parts.list_groups,
+        "parts.customer_transactions": customer_parts.customer_transactions,
+        "parts.update_transaction": customer_parts.update_transaction,
+        "parts.add_transaction": customer_parts.add_transaction,
+        "parts.delete_transaction": customer_parts.delete_transaction,
+        "parts.add_contact": customer_parts.add_contact,
+        "parts.delete_contact": customer_parts.delete_contact,
+        "parts.add_text": customer_parts.add_text,
+        "parts.add_circulation": customer_parts.add_circulation,
+        "parts.delete_circulation": customer_parts.delete_circulation,
+        "contacts.list": contacts.list_contacts,
+        "contacts.create": contacts.create_contact,
+        "contacts.update": contacts.update_contact,
         "invoices.list": invoices.INVOICES,
         "invoices.get": invoices.get_invoice,
+        "invoice_writes.create": invoice_writes.create_invoice,
+        "invoice_writes.update": invoice_writes.update_invoice,
+        "invoice_writes.delete": invoice_writes.delete_invoice,
+        "invoice_writes.from_order": invoice_writes.from_order,
+        "invoice_writes.add_row": invoice_writes.add_row,
+        "invoice_writes.delete_row": invoice_writes.delete_row,
+        "invoice_writes.add_payment": invoice_writes.add_payment,
+        "invoice_writes.delete_payment": invoice_writes.delete_payment,
+        "invoice_writes.add_link": invoice_writes.add_link,
+        "invoice_writes.delete_link": invoice_writes.delete_link,
         "admin.health": admin.health,
         "admin.reset": admin.reset,
         "admin.tenants": admin.list_tenants,
@@ -66,9 +113,20 @@ def handlers(state: State) -> dict[str, Handler | ListSource]:
         "scenario.show": scenario_admin.show,
         "scenario.replace": scenario_admin.replace,
         "scenario.clear": scenario_admin.clear,
+        "clock.show": clock_admin.show,
+        "clock.set": clock_admin.put,
+        "clock.advance": clock_admin.advance,
+        "clock.reset": clock_admin.delete,
+        "journal.stream": journal_stream.stream_requests,
+        "ui.scenarios": ui.list_scenarios,
+        "ui.scenario_text": ui.scenario_text,
+        "ui.check_scenario": ui.check_scenario,
+        "ui.page": dashboard.page,
+        "ui.asset": dashboard.asset,
         "docs.document": documentation.document,
         "docs.ui": documentation.ui,
         "docs.asset": documentation.asset,
+        routes.UNMOCKED_HANDLER: Unmocked(),
     }
 
 
@@ -89,12 +147,19 @@ class ResourceRoute(Route):
     """One path template of the route table with every method it answers. A method it
     does not answer is a 405 whose ``Allow`` lists every method it does, sorted. Its path
     parameters never bind the words a route beside it has as literal segments
-    (``Resource.reserved``): ``PUT /api/customers/base`` is a 405, not an invalid id."""
+    (``Resource.reserved``): ``PUT /api/customers/base`` is a 405, not an invalid id; nor
+    the combinations of words a more specific route has (``Resource.excluded``)."""
 
-    def __init__(self, resource: Resource, apps: Mapping[str, ASGIApp]) -> None:
+    def __init__(
+        self, resource: Resource, apps: Mapping[str, ASGIApp], state: State | None = None
+    ) -> None:
         super().__init__(resource.path, _Methods(apps), methods=list(apps))
         self.reserved = resource.reserved
-        self.allow = ", ".join(sorted(self.methods or ()))
+        self.excluded = resource.excluded
+        # every method of the path, a sibling template's of the same shape too (Resource.shared)
+        allowed = {*resource.methods, *(("HEAD",) if "GET" in resource.methods else ())}
+        self.allow = ", ".join(sorted(allowed))
+        self.state = state  # an API route's: with an upstream, its other methods go there
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         match, child = super().matches(scope)
@@ -103,12 +168,37 @@ class ResourceRoute(Route):
             for name, words in self.reserved.items():
                 if bound.get(name) in words:
                     return Match.NONE, {}
+        if match is not Match.NONE and self.excluded:
+            bound = child["path_params"]
+            for combination in self.excluded:
+                if all(bound.get(name) == word for name, word in combination.items()):
+                    return Match.NONE, {}
         return match, child
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.methods and scope["method"] not in self.methods:
+            upstream = self.state.upstream if self.state is not None else None
+            if upstream is not None:  # a method the mock does not implement: the upstream's
+                await upstream.forward(scope, receive, send)
+                return
             raise HTTPException(405, headers={"Allow": self.allow})
         await self.app(scope, receive, send)
+
+
+class Unrouted:
+    """What a request no route matched gets: the 404, or, when the server has an upstream
+    (``State.upstream``) and the path is an API path, the upstream's answer."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+        self.api_prefix = state.settings.base_path + routes.API_PREFIX
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        upstream = self.state.upstream
+        if upstream is not None and scope["path"].startswith(self.api_prefix):
+            await upstream.forward(scope, receive, send)
+            return
+        raise HTTPException(404)
 
 
 class _Wiring:
@@ -123,6 +213,8 @@ class _Wiring:
 
     def endpoint(self, op: Operation) -> ASGIApp:
         handler = self.handlers[op.handler]
+        if isinstance(handler, Unmocked):
+            return handler.answering(op)
         if not isinstance(handler, ListSource):
             return request_response(handler)
         endpoint = self.lists.get(op.handler)
@@ -141,7 +233,11 @@ class _Wiring:
 
     def resource_routes(self, api: bool) -> list[BaseRoute]:
         return [
-            ResourceRoute(resource, {m: self.endpoint(op) for m, op in resource.operations.items()})
+            ResourceRoute(
+                resource,
+                {m: self.endpoint(op) for m, op in resource.operations.items()},
+                self.state if api else None,
+            )
             for resource in routes.RESOURCES
             if resource.is_api == api
         ]
@@ -248,12 +344,18 @@ def create_app(
     ``clock`` replaces the system's (``state.build_state``)."""
     state = build_state(settings, dataset=dataset, store=store, startup=startup, clock=clock)
     settings = state.settings
+    if settings.upstream:  # the bridge only when asked for: it needs httpx
+        from .bridge.passthrough import passthrough_of
+
+        state.upstream = passthrough_of(settings)
     wiring = _Wiring(state)
     api = wiring.resource_routes(api=True)
     service = wiring.resource_routes(api=False)
     mounted: list[BaseRoute] = [*api, *service]
+    unrouted = Unrouted(state)
     if settings.base_path:
-        mounted = [Mount(settings.base_path, routes=mounted), *service]
+        inner = Router(routes=mounted, default=unrouted)
+        mounted = [Mount(settings.base_path, app=inner), *service]
     lanes = wiring.read_lanes()
     middleware = [
         Middleware(
@@ -273,6 +375,7 @@ def create_app(
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
     app.router.redirect_slashes = False
+    app.router.default = unrouted
     app.lanes = lanes
     app.state.mock = state
     return app

@@ -1,4 +1,4 @@
-"""``mockserver serve | validate | scenarios``: the command line, its help and its exit codes.
+"""``mockserver serve | validate | scenarios | routes``: the command line, help, exit codes.
 
 It parses flags, reports problems in one line each, and maps every failure to a documented exit
 status (``EXIT_CODES``); serving itself is ``serving``'s business, and what a flag means is
@@ -16,9 +16,10 @@ from collections.abc import Sequence
 import uvicorn
 from starlette.applications import Starlette
 
-from . import __version__
+from . import __version__, route_list
 from .api.guard import STARTUP_NOTICE, is_loopback_host
 from .app import create_app
+from .bridge import drift_cli, record_cli
 from .scenarios import (
     ScenarioError,
     available,
@@ -47,7 +48,7 @@ def _shown_default(option: Option, value: object) -> str:
     """The default as a person reads it: no Python reprs (``()``, ``''``), never a secret."""
     if option.secret:
         return "none; never shown"
-    if value in ((), "", None):
+    if value is False or value in ((), "", None):
         return "none"
     return str(value)
 
@@ -72,14 +73,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     default = defaults()
     for option in OPTIONS:
+        shown = (
+            f"{option.help} (default: {_shown_default(option, default[option.name])}; "
+            f"env {option.env})"
+        )
+        if option.switch:
+            serve.add_argument(
+                option.flag, dest=option.name, default=None, action="store_const",
+                const="true", help=shown,
+            )  # fmt: skip
+            continue
         serve.add_argument(
             option.flag,
             dest=option.name,
             default=None,
             action="append" if option.repeatable else "store",
             metavar=option.name.upper(),
-            help=f"{option.help} (default: {_shown_default(option, default[option.name])}; "
-            f"env {option.env})",
+            help=shown,
         )
     validate = commands.add_parser(
         "validate",
@@ -106,7 +116,37 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SCENARIOS_DIR",
         help="folder of your scenarios (default: ./scenarios; env MOCKSERVER_SCENARIOS_DIR)",
     )
+    routes_command = commands.add_parser(
+        "routes",
+        help="list every operation of the vendor's API: mocked, passed through or not mocked",
+        description="List every operation of the vendor's API (from the catalogue of its "
+        "published client) as mocked, passed through (with --upstream) or not mocked (answers "
+        "501), then the mock's own routes.",
+    )
+    routes_command.add_argument(
+        "--upstream", default=None, metavar="UPSTREAM", help="as serve --upstream"
+    )
+    routes_command.add_argument(
+        "--upstream-writes", dest="upstream_writes", default=None, action="store_const",
+        const="true", help="as serve --upstream-writes",
+    )  # fmt: skip
+    routes_command.add_argument("--json", action="store_true", help="print JSON")
+    record_cli.add_parser(commands)
+    drift_cli.add_parser(commands)
     return parser
+
+
+def list_routes(flags: dict[str, str | None], as_json: bool) -> int:
+    """Print every vendor operation with what the mock does with it (``route_list``)."""
+    try:
+        settings = from_sources(flags)
+    except SettingsError as error:
+        print(f"mockserver: error: {error}", file=sys.stderr)
+        return EXIT_BAD_FLAG
+    rows = route_list.route_rows(settings)
+    render = route_list.render_json if as_json else route_list.render_text
+    sys.stdout.write(render(rows))
+    return EXIT_OK
 
 
 def list_scenarios(flags: dict[str, str | None]) -> int:
@@ -153,6 +193,10 @@ def listen(host: str, port: int) -> socket.socket:
 
 def serve(settings: Settings) -> None:
     startup = load_startup(settings)  # ScenarioError here: an invalid one never opens the socket
+    if settings.upstream:  # missing credentials: one line and exit status 2, nothing served
+        from .bridge.upstream import Credentials
+
+        Credentials.from_env()
     sock = listen(settings.host, settings.port)  # CannotBind: nothing started either
     port = sock.getsockname()[1]
     if not settings.admin_token and not is_loopback_host(settings.host):
@@ -232,6 +276,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return validate(args.files)
     if args.command == "scenarios":
         return list_scenarios({"scenarios_dir": args.scenarios_dir})
+    if args.command == "routes":
+        flags = {"upstream": args.upstream, "upstream_writes": args.upstream_writes}
+        return list_routes(flags, args.json)
+    if args.command == "record":
+        return record_cli.main(args)
+    if args.command == "drift":
+        return drift_cli.main(args)
     parser.error(f"unknown command {args.command!r}")
     return EXIT_BAD_FLAG
 

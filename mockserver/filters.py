@@ -16,7 +16,7 @@ from typing import Any
 from .binding import FilterSpec, filter_spec
 from .indexes import IdSet
 from .models import CustomerFilter, SalesInvoiceFilter
-from .store import RangeLookup, Table
+from .tables import RangeLookup, Table
 
 CUSTOMER_FILTER: FilterSpec = filter_spec(
     CustomerFilter, choices={"has_email": (0, 1), "is_customer": (0, 1), "is_supplier": (0, 1)}

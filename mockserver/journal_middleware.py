@@ -34,7 +34,9 @@ from .wire import (
     JOURNAL_OFF,
     RULES_KEY,
     TENANT_KEY,
+    UNMOCKED_KEY,
     UNROUTED_KEY,
+    UPSTREAM_KEY,
 )
 
 _OFF = JOURNAL_OFF.encode()
@@ -135,6 +137,8 @@ class JournalMiddleware:
                     fault=state.get(FAULT_KEY),
                     response_body=bytes(capture.response) if capture.response else b"",
                     truncated=capture.body_size > len(body),
+                    upstream=bool(state.get(UPSTREAM_KEY, False)),
+                    unmocked=bool(state.get(UNMOCKED_KEY, False)),
                 )
             )
 

@@ -1,5 +1,9 @@
 """The API's schema, defined once.
 
+One module, though long, because it is one schema: one Struct per vendor model, each a few
+dozen lines of fields, and the few helpers that treat every model alike (``complete``,
+``given_fields``). Split, one schema would be scattered over files that must agree.
+
 Every model of ``models.yaml`` is a msgspec Struct here. The same classes validate request
 bodies (``decode_body``, from ``validation``: read as the real server reads them), encode
 responses, emit the OpenAPI document and feed the Hypothesis strategies. Optional fields
@@ -484,6 +488,102 @@ class SalesInvoiceFilter(Model, kw_only=True):
     invoice_date_after: datetime | None = None
     updated_before: datetime | None = None
     updated_after: datetime | None = None
+    object_ids: list[Int32] | None = None
+    page: Int32 | None = None
+    page_size: Int32 | None = None
+    search: str | None = None
+
+
+# --- customer transactions, groups and contact lists (vendor schema; issue 15) ---------------
+
+
+class CustomerTransaction(Model, kw_only=True):
+    """A CRM event of a customer: a call, a meeting or a task (``type``), its people and
+    dates."""
+
+    id: Int32 | UnsetType | None = UNSET
+    subject: str | UnsetType | None = UNSET
+    todo_enddate: datetime | UnsetType | None = UNSET
+    todo_person_number: Int32 | UnsetType | None = UNSET
+    person_number: Int32 | UnsetType | None = UNSET
+    todo_startdate: datetime | UnsetType | None = UNSET
+    header: str | UnsetType | None = UNSET
+    appointment_type: Int32 | UnsetType | None = UNSET
+    type: Int32 | UnsetType | None = UNSET
+    sec_type: Int32 | UnsetType | None = UNSET
+    date: datetime | UnsetType | None = UNSET
+    person_name: str | UnsetType | None = UNSET
+    customer_number: Int32 | UnsetType | None = UNSET
+    customer_contact_id: Int32 | UnsetType | None = UNSET
+    todo_description: str | UnsetType | None = UNSET
+    duration: Int32 | UnsetType | None = UNSET
+    project_number: Int32 | UnsetType | None = UNSET
+    project_phase_id: Int32 | UnsetType | None = UNSET
+    orderer_customer_number: Int32 | UnsetType | None = UNSET
+    invoice_bit: bool | UnsetType | None = UNSET
+    hours: float | UnsetType | None = UNSET
+    invoiced_bit: bool | UnsetType | None = UNSET
+    state: Int32 | UnsetType | None = UNSET
+    crm_type_attribute_id: Int32 | UnsetType | None = UNSET
+    priority: Int32 | UnsetType | None = UNSET
+    attributes: list[CustomerTransactionAttribute] | UnsetType | None = UNSET
+    participates: list[CustomerTransactionParticipate] | UnsetType | None = UNSET
+
+
+class CustomerTransactionAttribute(Model, kw_only=True):
+    code: Int32
+    description: str | UnsetType | None = UNSET
+    info: str | UnsetType | None = UNSET
+    group_description: str | UnsetType | None = UNSET
+    is_checked: bool | UnsetType | None = UNSET
+
+
+class CustomerTransactionParticipate(Model, kw_only=True):
+    id: Int32 | UnsetType | None = UNSET
+    participate_number: Int32 | UnsetType | None = UNSET
+    participate_type: Int32 | UnsetType | None = UNSET
+    participate_contact_name: str | UnsetType | None = UNSET
+    participate_customer_contact_id: Int32 | UnsetType | None = UNSET
+
+
+class CustomerTransactionFilter(Model, kw_only=True):
+    type: Int32 | None = None
+    state: Int32 | None = None
+    customer_number: Int32 | None = None
+    transaction_date_before: datetime | None = None
+    transaction_date_after: datetime | None = None
+    person_number: Int32 | None = None
+    todo_person_number: Int32 | None = None
+    project_number: Int32 | None = None
+    customer_contact_id: Int32 | None = None
+    object_ids: list[Int32] | None = None
+    page: Int32 | None = None
+    page_size: Int32 | None = None
+    search: str | None = None
+
+
+class CustomerGroup(Model, kw_only=True):
+    """One customer group (the vendor's schema names no model for it: the mock's own)."""
+
+    id: Int32 | None = None
+    name: str | None = None
+    parent_id: Int32 | None = None
+
+
+class CustomerGroupFilter(Model, kw_only=True):
+    name: str | None = None
+    parent_id: Int32 | None = None
+    object_ids: list[Int32] | None = None
+    page: Int32 | None = None
+    page_size: Int32 | None = None
+    search: str | None = None
+
+
+class ContactFilter(Model, kw_only=True):
+    name: str | None = None
+    email: str | None = None
+    modified_before: datetime | None = None
+    modified_after: datetime | None = None
     object_ids: list[Int32] | None = None
     page: Int32 | None = None
     page_size: Int32 | None = None

@@ -5,7 +5,9 @@ are the filter models' binding specs with the real document's ``filter.`` prefix
 and operations are the route table's (``mockserver.routes``), mounted as the settings mount
 them (the API under the base path, the mock's own routes at the root too). This module only
 adds the words that belong to the document as a whole: its description, the tags', the
-errors', the filters'. It knows nothing of the web framework that serves the routes.
+errors', the filters'. The real API's operations the mock does not implement
+(``routes.UNMOCKED``) are listed too, each as a small generic operation answering 501. It knows
+nothing of the web framework that serves the routes.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from .routes import (
     TAG_CUSTOMER,
     TAG_DOCS,
     TAG_INVOICE,
+    UNMOCKED,
     Operation,
+    parameters,
 )
 from .settings import Settings
 from .wire import SESSION_HEADER_NAME, TOTAL_HEADER_NAME
@@ -70,6 +74,9 @@ end is an empty 200.
 a request without a session; `X-Mock-Scenario: NAME` applies the scenario `NAME.yaml` of the \
 scenarios folder to that request alone; `X-Mock-Journal: off` keeps it out of the request \
 journal. The *Mock administration* operations control scenarios, resets and the journal.
+
+**Not mocked.** Every other operation of the real API is listed under its own tag and answers \
+501 with a `Message` saying so (`mockserver routes` lists them all).
 """
 
 _ADMIN_ERRORS = {
@@ -81,6 +88,7 @@ _ADMIN_ERRORS = {
     413: "The body is too large.",
     415: "The body is declared neither JSON nor YAML.",
     503: "The server is still loading its data and scenarios.",
+    507: "The server holds its maximum of tenants (`--max-tenants`).",
 }
 _ERROR_TEXT = {
     400: "The request is invalid: `ModelState` names each offending parameter or field.",
@@ -89,6 +97,7 @@ _ERROR_TEXT = {
     413: "The request body is larger than 1 MiB.",
     415: "The request body is not JSON.",
     503: "The server is still loading its data and scenarios.",
+    507: "A limit of the mock's memory was reached (tenants, or records of one kind in a tenant).",
 }
 
 
@@ -361,6 +370,13 @@ def _operation(
     if parameters:
         out["parameters"] = parameters
     body = refs.get(op.body or op.body_schema)
+    if body is not None and op.body_requires:
+        # the shared model, and the fields this route needs present and not null
+        needed = {
+            "required": list(op.body_requires),
+            "properties": {name: {"not": {"type": "null"}} for name in op.body_requires},
+        }
+        body = {"allOf": [body, needed]}
     if body is not None:
         out["requestBody"] = {
             "description": op.body_description,
@@ -402,6 +418,45 @@ def _operation(
     out["responses"] = responses
     if op.protected and settings.auth != "off":
         # Optional auth: a request without Session-Id is served; a bad one is still a 401.
+        session: list[dict[str, list[str]]] = [{SECURITY_SCHEME: []}]
+        out["security"] = session if settings.auth == "required" else [*session, {}]
+    return out
+
+
+# --- the vendor's operations the mock does not implement (routes.UNMOCKED) ---
+_NOT_MOCKED = (
+    "**Not mocked.** An operation of the real API that this mock does not implement: it "
+    "answers 501 with a `Message` saying so. To provide it, serve with `--upstream URL` "
+    "(passthrough to a real server) or add a scenario rule for it with `respond:`."
+)
+_NOT_MOCKED_TAG = "Operations of the real API this mock does not implement: each answers 501."
+# A vendor extension on each such operation, so that tools can select or skip them without
+# knowing their tags (the conformance test's fuzzing run skips them by it).
+NOT_MOCKED_MARKER = "x-mock-not-mocked"
+
+
+def _unmocked_operation(op: Operation, error: Any, settings: Settings) -> dict[str, Any]:
+    """A small generic operation object: what the route is and that it answers 501 (after
+    the session check every protected route makes)."""
+    path_params = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in parameters(op.path)
+    ]
+    out: dict[str, Any] = {
+        "tags": [op.tag],
+        "summary": op.summary,
+        "description": _NOT_MOCKED,
+        "operationId": op.operation_id,
+        NOT_MOCKED_MARKER: True,
+    }
+    if path_params:
+        out["parameters"] = path_params
+    out["responses"] = {
+        "501": _response("Not implemented by this mock.", error),
+        "503": _response(_ERROR_TEXT[503], error),
+    }
+    if settings.auth != "off":
+        out["responses"]["401"] = _response(_ERROR_TEXT[401], error)
         session: list[dict[str, list[str]]] = [{SECURITY_SCHEME: []}]
         out["security"] = session if settings.auth == "required" else [*session, {}]
     return out
@@ -489,6 +544,15 @@ def build_document(settings: Settings) -> dict[str, Any]:
         )
         if servers != [root]:
             item["servers"] = [{"url": url} for url in servers]
+    for op in UNMOCKED:
+        item = paths.setdefault(op.path, {})
+        item[op.method.lower()] = _unmocked_operation(op, refs[ErrorBody], settings)
+    declared = {name for name, _ in _TAGS}
+    unmocked_tags = [
+        (tag, _NOT_MOCKED_TAG)
+        for tag in dict.fromkeys(op.tag for op in UNMOCKED)
+        if tag not in declared
+    ]
 
     return {
         "openapi": "3.1.0",
@@ -498,7 +562,7 @@ def build_document(settings: Settings) -> dict[str, Any]:
             "description": _DESCRIPTION,
         },
         "servers": [{"url": root}],
-        "tags": [{"name": name, "description": text} for name, text in _TAGS],
+        "tags": [{"name": name, "description": text} for name, text in (*_TAGS, *unmocked_tags)],
         "paths": paths,
         "components": {
             "schemas": _tidy(dict(sorted(components.items()))),

@@ -5,8 +5,9 @@ Fixtures: ``mockserver`` (session scope) is one server for the run, started on f
 ``mock_api`` (function scope) is a fresh tenant on it, logged in, whose journal view starts
 with the test. At teardown ``mock_api`` deletes its tenant (so a long run never meets the
 server's ``--max-tenants``) and fails the test with a report when the code under test sent a
-request that matched no route or that the API rejected (400, 413, 415), unless the test is
-marked ``mock_allow_errors``.
+request that matched no route, that the API rejected (400, 413, 415), or that called an
+operation of the vendor's API the mock does not implement (a 501), unless the test is marked
+``mock_allow_errors``.
 
 Markers: ``mock_data(customers=, invoices=, seed=)`` and ``mock_scenario(NAME_OR_PATH)`` give
 a test a server with that data or scenario (one per distinct choice, shared by the tests
@@ -85,8 +86,8 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "mock_allow_errors: do not fail the test when its requests matched no route or "
-        "were rejected by validation",
+        "mock_allow_errors: do not fail the test when its requests matched no route, "
+        "were rejected by validation or called an operation the mock does not implement",
     )
 
 

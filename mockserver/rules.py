@@ -1,5 +1,10 @@
 """Scenario rules, compiled once: which requests a rule matches, when it fires, what it does.
 
+One module, though long, because it is one idea, a rule: its compiled forms (path segments,
+query checks, latency, reply, fault) are made by ``compile_rule`` and read by the matching and
+firing below (the middleware only applies the ``Outcome``), so each form sits beside the code
+that makes it and the code that reads it.
+
 Nothing here knows ASGI: the middleware (``api/scenario_rules.py``) describes a request as a
 ``RequestView`` and applies the ``Outcome``. Every dice roll comes from a ``random.Random``
 seeded from (scenario seed, scope, tenant, rule index) through SHA-256, never ``hash()``, so
@@ -10,21 +15,26 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qsl
 
 import msgspec
 
+from . import records
 from .binding import INT32_ARRAY, BindingError, FilterSpec, bind, parse_query
 from .models import INT32_MAX, INT32_MIN
+from .records import RefPolicy
 from .scenario_spec import (
     METHODS,
     ErrorSpec,
     FaultSpec,
     LatencySpec,
+    RespondSpec,
     RuleSpec,
     WhenSpec,
     display,
@@ -114,7 +124,7 @@ def path_matches(segments: tuple[Segment, ...], path_parts: Sequence[str]) -> bo
         return False
     for segment, part in zip(segments, path_parts, strict=True):
         if segment.kind == _LITERAL:
-            if segment.text != part:
+            if segment.text != part and segment.text != part.lower():
                 return False
         else:
             value = int32_segment(part)
@@ -240,9 +250,10 @@ Problem = Callable[[Path, str], None]  # reports a problem at a path of the docu
 
 @dataclass(frozen=True)
 class QueryCheck:
-    name: str  # the filter field
-    expected: Any
+    name: str  # the filter field (a raw check: the parameter's name, lower-cased)
+    expected: Any  # a raw check: the texts the parameter must have, in order
     is_array: bool
+    raw: bool = False  # a path no filter model binds: the query's texts, compared as sent
 
 
 @dataclass(frozen=True)
@@ -271,8 +282,10 @@ def compile_rule(
     path: Path,
     routes: ApiRoutes,
     problems: list[str],
+    refs: RefPolicy | None = None,
 ) -> Rule | None:
-    """The rule ``spec`` ready to match, or None after adding its problems."""
+    """The rule ``spec`` ready to match, or None after adding its problems. ``refs``: where
+    a ``respond.$ref`` may read from (None: nowhere)."""
     before = len(problems)
     match = spec.match
     where = document.where
@@ -280,6 +293,10 @@ def compile_rule(
     def problem(at: Path, message: str) -> None:
         problems.append(f"{where(at)}: {display(at)}: {message}")
 
+    answers = spec.respond is not None  # a recorded answer: any API path, any query
+    reply = None if spec.error is None else _reply(spec.error)
+    if spec.respond is not None:
+        reply = _respond(spec.respond, refs, document, (*path, "respond"), problem)
     methods: frozenset[str] | None = None
     segments: tuple[Segment, ...] | None = None
     filter_spec: FilterSpec | None = None
@@ -290,8 +307,12 @@ def compile_rule(
         if match.method is not None:
             methods = _compile_methods(match.method, (*mpath, "method"), problem)
         if match.path is not None:
-            segments, filter_spec = _compile_path(match.path, (*mpath, "path"), routes, problem)
-        if match.query is not None:
+            segments, filter_spec = _compile_path(
+                match.path, (*mpath, "path"), routes, problem, any_api_path=answers
+            )
+        if match.query is not None and answers and filter_spec is None and segments is not None:
+            query = _raw_query(match.query)
+        elif match.query is not None:
             query = _compile_query(match.query, filter_spec, match.path, mpath, document, problems)
         if match.headers is not None:
             headers = tuple((name.lower(), str(value)) for name, value in match.headers.items())
@@ -311,7 +332,7 @@ def compile_rule(
         tenant=match.tenant if match is not None else None,
         when=spec.when,
         latency=None if spec.latency is None else _latency(spec.latency),
-        reply=None if spec.error is None else _reply(spec.error),
+        reply=reply,
         fault=None if spec.fault is None else _fault(spec.fault),
     )
 
@@ -330,18 +351,28 @@ def _compile_methods(method: str | list[str], at: Path, problem: Problem) -> fro
 
 
 def _compile_path(
-    text: str, at: Path, routes: ApiRoutes, problem: Problem
+    text: str, at: Path, routes: ApiRoutes, problem: Problem, any_api_path: bool = False
 ) -> tuple[tuple[Segment, ...] | None, FilterSpec | None]:
+    """The path's segments and the filter model of the list route it names (if one). With
+    ``any_api_path`` (a ``respond`` rule) any path under ``/api/`` is allowed: the vendor's
+    routes the mock does not implement too."""
     if not text.startswith("/"):
         problem(at, f"'{text}' must start with '/' (e.g. /api/customers)")
         return None, None
     segments = _segments(text)
     fitting = [t for t in routes.templates if _fits(segments, _segments(t))]
+    if not fitting and any_api_path and text.lower().startswith("/api/"):
+        return segments, None
     if not fitting:
         problem(
             at,
             f"'{text}' is not an API route (write paths without the base path)"
-            + suggestion(text.lower().rstrip("/"), routes.templates, "routes"),
+            + suggestion(
+                text.lower().rstrip("/"),
+                routes.templates,
+                "routes",
+                too_many="`mockserver routes` lists them",
+            ),
         )
         return None, None
     filters = {id(routes.filters[t]): routes.filters[t] for t in fitting if t in routes.filters}
@@ -410,6 +441,55 @@ def _compile_query(
     return checks
 
 
+def _raw_query(query: Mapping[str, Any]) -> list[QueryCheck]:
+    """A ``respond`` rule's query on a path no filter model binds: each named parameter
+    (name case-insensitive) must have exactly these values, as text, in order."""
+    checks: list[QueryCheck] = []
+    for key, value in query.items():
+        values = value if isinstance(value, list) else [value]
+        checks.append(
+            QueryCheck(key.lower(), tuple(_query_text(v) for v in values), False, raw=True)
+        )
+    return checks
+
+
+MAX_RESPOND_BYTES = 16 * 1024 * 1024  # of a ``respond.$ref`` file
+
+
+def _respond(
+    spec: RespondSpec, refs: RefPolicy | None, document: Document, at: Path, problem: Problem
+) -> Reply | None:
+    """A ``respond``'s answer: its JSON ``body`` encoded, or its ``$ref`` file's bytes."""
+    body = b""
+    if spec.ref is not None:
+        ref_at = (*at, "$ref")
+        file = None if refs is None else records.ref_file(spec.ref, refs)[0]
+        if file is None:
+            problem(ref_at, records.REF_REFUSED)
+            return None
+        try:
+            if os.path.getsize(file) > MAX_RESPOND_BYTES:
+                problem(ref_at, f"{spec.ref} is larger than {MAX_RESPOND_BYTES} bytes")
+                return None
+            with open(file, "rb") as handle:
+                body = handle.read()
+        except (OSError, ValueError) as error:
+            reason = error.strerror if isinstance(error, OSError) else "not a file name"
+            problem(ref_at, f"cannot read {spec.ref}: {reason}")
+            return None
+    elif spec.body is not msgspec.UNSET:
+        body = msgspec.json.encode(spec.body)
+    if spec.status in (204, 304):
+        body = b""  # these answers have no body
+    given = {name.lower(): (name, str(value)) for name, value in spec.headers.items()}
+    given.setdefault("content-type", ("Content-Type", JSON_TYPE.decode()))
+    given["content-length"] = ("Content-Length", str(len(body)))
+    headers = tuple(
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in given.values()
+    )
+    return Reply(spec.status, headers, body, False)
+
+
 # --- a request, as the rules see it ---------------------------------------------------------
 
 _NO_JSON = object()
@@ -425,6 +505,17 @@ class RequestView:
     body: bytes | None = None  # read only when a rule matches on it
     _bound: dict[int, dict[str, Any] | None] = field(default_factory=dict)
     _json: Any = _NO_JSON
+    _raw: dict[str, tuple[str, ...]] | None = None
+
+    def raw_query(self) -> dict[str, tuple[str, ...]]:
+        """The query's values by lower-cased name, as sent (for paths no filter binds)."""
+        if self._raw is None:
+            values: dict[str, list[str]] = {}
+            text = self.query_string.decode("utf-8", "replace")  # as ``parse_query`` reads it
+            for key, value in parse_qsl(text, keep_blank_values=True):
+                values.setdefault(key.lower(), []).append(value)
+            self._raw = {key: tuple(found) for key, found in values.items()}
+        return self._raw
 
     def bound(self, spec: FilterSpec) -> dict[str, Any] | None:
         """The query bound to ``spec`` (None when it does not bind: that request is a 400)."""
@@ -479,6 +570,11 @@ def matches(rule: Rule, request: RequestView) -> bool:
     for name, value in rule.headers:
         if request.headers.get(name) != value:
             return False
+    if rule.query and rule.query[0].raw:
+        sent = request.raw_query()
+        return all(sent.get(check.name) == check.expected for check in rule.query) and (
+            rule.body is None or _same(rule.body, request.json())
+        )
     if rule.query:
         assert rule.filter is not None
         bound = request.bound(rule.filter)

@@ -13,12 +13,14 @@ from __future__ import annotations
 import difflib
 import types
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from . import models
+from .clock import EARLIEST, LATEST, out_of_range
 from .scenario_yaml import Document, Path
 from .validation import error_parts, fields_by_name
 
@@ -83,6 +85,19 @@ class AuthSpec(Spec):
     """Sessions: ``session_ttl_s`` is how long a login or renew lasts (default 1800)."""
 
     session_ttl_s: Annotated[float, Meta(gt=0)] | None = None
+
+
+class ClockSpec(Spec):
+    """The server's clock while the scenario is active (``mockserver.clock``): ``now`` (UTC
+    when it names no offset), standing still unless ``frozen: false``."""
+
+    now: datetime
+    frozen: bool = True
+
+    def __post_init__(self) -> None:
+        moment = self.now if self.now.tzinfo is not None else self.now.replace(tzinfo=UTC)
+        if not EARLIEST <= moment < LATEST:
+            raise ValueError(out_of_range(moment))
 
 
 class MatchSpec(Spec):
@@ -199,6 +214,22 @@ class ErrorSpec(Spec):
     invalidate_session: bool | None = None
 
 
+class RespondSpec(Spec):
+    """A whole answer instead of the mock's, on any API path (also one the mock does not
+    implement): ``status``, a JSON ``body`` or a file (``$ref``, relative to the scenario,
+    sent byte for byte), and ``headers`` (``Content-Type`` defaults to JSON).
+    ``serve --upstream-record`` writes these rules."""
+
+    status: Annotated[int, Meta(ge=200, le=599)]
+    body: Any | UnsetType = UNSET
+    ref: str | None = msgspec.field(default=None, name="$ref")
+    headers: dict[str, HeaderValue] = {}
+
+    def __post_init__(self) -> None:
+        if self.body is not UNSET and self.ref is not None:
+            raise ValueError("a respond has a body or a $ref, not both")
+
+
 class FaultSpec(Spec):
     """A broken answer: ``slow_body`` takes ``duration_ms`` (default 2000) and ``chunks``
     (default 10); ``truncated_body`` takes ``keep_bytes`` (default: half the body);
@@ -227,8 +258,8 @@ class FaultSpec(Spec):
 
 
 class RuleSpec(Spec):
-    """One rule: what it matches, when it fires, and what it does (a latency, plus an error
-    or a fault)."""
+    """One rule: what it matches, when it fires, and what it does (a latency, plus an error,
+    a fault or a recorded answer)."""
 
     name: str | None = None
     match: MatchSpec | None = None
@@ -236,12 +267,23 @@ class RuleSpec(Spec):
     latency: LatencySpec | None = None
     error: Annotated[int, Meta(ge=200, le=599)] | ErrorSpec | None = None
     fault: FaultKind | FaultSpec | None = None
+    respond: RespondSpec | None = None
 
     def __post_init__(self) -> None:
-        if self.latency is None and self.error is None and self.fault is None:
-            raise ValueError("a rule needs a latency, an error or a fault")
-        if self.error is not None and self.fault is not None:
-            raise ValueError("a rule has an error or a fault, not both")
+        answers = [a for a in (self.error, self.fault, self.respond) if a is not None]
+        if self.latency is None and not answers:
+            raise ValueError("a rule needs a latency, an error, a fault or a respond")
+        if len(answers) > 1:
+            given = " and ".join(
+                name
+                for name, value in (
+                    ("an error", self.error),
+                    ("a fault", self.fault),
+                    ("a respond", self.respond),
+                )
+                if value is not None
+            )
+            raise ValueError(f"a rule has one of an error, a fault or a respond, not {given}")
 
 
 class ScenarioSpec(Spec):
@@ -258,6 +300,7 @@ class ScenarioSpec(Spec):
     records: RecordsSpec | None = None
     rules: list[RuleSpec] = []
     auth: AuthSpec | None = None
+    clock: ClockSpec | None = None
 
 
 # --- validation that reports every problem --------------------------------------------------
@@ -321,11 +364,14 @@ def _is_struct(tp: Any) -> bool:
 _fields = fields_by_name
 
 
-def suggestion(word: str, choices: Sequence[str], what: str) -> str:
-    """ "; did you mean 'x'?" or "; the WHAT are: a, b, c"."""
+def suggestion(word: str, choices: Sequence[str], what: str, *, too_many: str | None = None) -> str:
+    """ "; did you mean 'x'?" or "; the WHAT are: a, b, c" (or, past 20 choices and when
+    given, ``too_many``: where to find them, rather than a wall of names)."""
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     if close:
         return f"; did you mean '{close[0]}'?"
+    if too_many is not None and len(choices) > 20:
+        return f"; {too_many}"
     return f"; the {what} are: {', '.join(choices)}"
 
 

@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 AUTH_MODES = ("off", "optional", "required")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -73,6 +74,42 @@ def _paths(text: str) -> tuple[str, ...]:
     return tuple(part for part in text.split(os.pathsep) if part)
 
 
+def _switch(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false (1/0, yes/no, on/off)")
+
+
+def _upstream_url(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            "must be an http:// or https:// URL, e.g. https://erp.example.fi/Lemonsoft30"
+        )
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ValueError(
+            "must be a base URL without credentials, query or fragment "
+            "(credentials come from the MOCKSERVER_UPSTREAM_* variables)"
+        )
+    return text.rstrip("/")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError("must be a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise ValueError("must be more than 0 and at most 3600 seconds")
+    return value
+
+
 @dataclass(frozen=True)
 class Option:
     name: str  # attribute of Settings; flag --name-with-dashes; env MOCKSERVER_NAME
@@ -80,6 +117,7 @@ class Option:
     help: str
     repeatable: bool = False
     secret: bool = False  # never shown (help, logs): a value people must not leak
+    switch: bool = False  # a flag without a value (--upstream-writes); its variable: true/false
 
     @property
     def flag(self) -> str:
@@ -123,6 +161,27 @@ OPTIONS: tuple[Option, ...] = (
         _count,
         "customers + invoices a scenario sent over HTTP may ask to generate",
     ),
+    # The bridge (mockserver.bridge): routes the mock does not implement go to a real API.
+    Option(
+        "upstream",
+        _upstream_url,
+        "base URL of a real API (with its prefix, e.g. https://erp.example.fi/Lemonsoft30) "
+        "that answers the API paths the mock does not implement; credentials from "
+        "MOCKSERVER_UPSTREAM_USERNAME, _PASSWORD, _DATABASE, _APIKEY",
+    ),
+    Option(
+        "upstream_writes",
+        _switch,
+        "also pass writes (POST, PUT, DELETE...) through to --upstream; without it only GETs go",
+        switch=True,
+    ),
+    Option(
+        "upstream_record",
+        _text,
+        "folder where every answer passed through is saved as a scenario (scenario.yaml) "
+        "that serve --scenario replays without the upstream",
+    ),
+    Option("upstream_timeout", _seconds, "seconds each upstream request may take (502/504 after)"),
 )
 
 
@@ -144,6 +203,10 @@ class Settings:
     max_tenants: int = 1000
     max_sessions: int = 100_000
     max_records: int = 200_000
+    upstream: str = ""
+    upstream_writes: bool = False
+    upstream_record: str = ""
+    upstream_timeout: float = 10.0
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)

@@ -6,6 +6,9 @@ It knows nothing of HTTP: the HTTP layer (``mockserver.app``) hangs one ``State`
 application and reaches it through ``mockserver.api.common.state_of``; the scenarios and the
 test helpers work on it directly.
 
+Time is the ``Clocks``' (``mockserver.clock``): the base ``clock`` below, and each tenant's
+mock time over it (the store stamps, the sessions age and the journal notes by it).
+
 The parts a second backend (state shared by several processes) replaces are written against
 small interfaces: ``SessionStore`` for the sessions and ``Clock`` for time. The data are the
 ``Store``'s (its tenants are where a shared backend keeps its deltas); the journal and the
@@ -18,8 +21,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+from .clock import Clocks
 from .datagen import generate
 from .journal import Journal
 from .scenarios import Runtime, Scenario, data_size, install, load_startup
@@ -47,6 +51,15 @@ class SystemClock:
 
     def seconds(self) -> float:
         return time.monotonic()
+
+
+class Forwarder(Protocol):
+    """Where requests for API paths the mock does not implement go when the server has an
+    upstream (``--upstream``; ``mockserver.bridge.passthrough.Passthrough``): ``forward``
+    answers the request itself, ASGI-style (its arguments are the ASGI scope, receive and
+    send, typed loosely here because the state knows nothing of HTTP)."""
+
+    async def forward(self, scope: Any, receive: Any, send: Any) -> None: ...
 
 
 class SessionStore(Protocol):
@@ -86,6 +99,10 @@ class State:
     scenario: Runtime
     clock: Clock
     on_reset: list[ResetHook] = field(default_factory=list)
+    upstream: Forwarder | None = None  # the bridge's passthrough (None: no --upstream)
+    # Each tenant's time over ``clock`` (build_state shares it with the store, the sessions
+    # and the journal).
+    clocks: Clocks = field(default_factory=lambda: Clocks(SystemClock()))
 
     def reset(self, tenant: str | None = None) -> None:
         """Seeded data, sessions and every registered hook back to the start (one tenant)."""
@@ -115,8 +132,12 @@ def build_state(
         if dataset is None:
             dataset = generate(*data_size(settings, startup))
         store = Store(dataset, clock=clock.now)
-    sessions = Sessions(clock=clock.seconds, max_sessions=settings.max_sessions)
+    clocks = Clocks(clock, settings.max_tenants)
+    if store.clock_for is None:
+        store.clock_for = clocks.stamper
+    sessions = Sessions(clock=clock.seconds, max_sessions=settings.max_sessions, clocks=clocks)
     journal = Journal(settings.journal_size, settings.base_path, settings.journal_bytes)
+    journal.clocks = clocks
     state = State(
         settings=settings,
         store=store,
@@ -124,6 +145,7 @@ def build_state(
         journal=journal,
         scenario=Runtime(settings, startup, base_ttl_s=sessions.ttl_s),
         clock=clock,
+        clocks=clocks,
     )
     state.on_reset.append(journal.clear)
     install(state, startup)

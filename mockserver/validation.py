@@ -1,6 +1,12 @@
 """Request bodies read the way the real server reads them: Json.NET's reader under ASP.NET Web
 API's JSON formatter, then ASP.NET's validation attributes, each answering in its own words.
 
+One module, though long, because it is one idea: reading a body as Json.NET does. Most of its
+length is locating a failing value in the raw text and wording each failure as Json.NET or
+ASP.NET would, which only ``decode_body`` uses. The model introspection (about 100 lines) is
+how ``decode_body`` reads a model, shared with the other readers of models (``binding``,
+``models``, ``records``); it is the part that could move out if this module grows.
+
 ``decode_body(raw, cls, param)`` answers the model or raises ``BodyError``, whose
 ``model_state`` maps field paths from the parameter (``customer.contacts[0].email``; the
 parameter alone for a body that cannot be read as JSON) to messages:

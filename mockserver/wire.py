@@ -35,6 +35,19 @@ def method_not_allowed(method: str) -> str:
     return METHOD_NOT_ALLOWED.format(method)
 
 
+# The 501 of an operation of the vendor's API the mock does not implement (mockserver.vendor).
+NOT_MOCKED = (
+    "{} {} ({}) is an operation of the Lemonsoft API that this mock does not implement. To "
+    "provide it, serve with --upstream URL to pass it through to a real server, or add a "
+    "scenario rule for it that answers with respond:."
+)
+
+
+def not_mocked(method: str, template: str, name: str) -> str:
+    """The 501 message of an operation the mock knows of but does not implement."""
+    return NOT_MOCKED.format(method, template, name)
+
+
 # --- headers ----------------------------------------------------------------------------------
 
 SESSION_HEADER_NAME = "Session-Id"
@@ -63,6 +76,8 @@ TOTAL_HEADER_BYTES = TOTAL_HEADER.encode()
 TENANT_KEY = "tenant"  # the tenant's name, once a handler resolved it
 INVALID_KEY = "mock_invalid"  # the API's validation rejected the input (400, 413, 415)
 UNROUTED_KEY = "mock_unrouted"  # no route matched (404, 405)
+UNMOCKED_KEY = "mock_unmocked"  # a known operation of the vendor's the mock does not implement
 STORE_KEY = "mock_store"  # the store of a named scenario that sets its own data
 RULES_KEY = "mock_rules_fired"  # the labels of the scenario rules that fired
 FAULT_KEY = "mock_fault"  # the connection fault a scenario rule delivered
+UPSTREAM_KEY = "mock_upstream"  # the bridge passed the request through to the upstream

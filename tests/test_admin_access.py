@@ -18,6 +18,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver.api.guard import (
+    CLOCK_ROUTES,
     NEEDS_TOKEN,
     REMOTE_OFF,
     SESSION_SCOPE,
@@ -33,6 +34,7 @@ from mockserver.settings import Settings
 TOKEN = "s3cret-token-for-tests"
 REMOTE = ("203.0.113.5", 1234)  # TEST-NET-3: never a loopback address
 YAML = {"Content-Type": "application/yaml"}
+JSON_TYPE = ("Content-Type", "application/json")
 
 
 @dataclass(frozen=True)
@@ -58,8 +60,34 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         "PUT", "/_mock/scenario", 200, b"name: other\nrules: [{error: 503}]\n", tuple(YAML.items())
     ),
     ("DELETE", "/_mock/scenario"): Sample("DELETE", "/_mock/scenario", 200),
+    ("GET", "/_mock/clock"): Sample("GET", "/_mock/clock", 200),
+    ("PUT", "/_mock/clock"): Sample(
+        "PUT", "/_mock/clock", 200, b'{"now": "2025-07-01T12:00:00Z"}', (JSON_TYPE,)
+    ),
+    ("DELETE", "/_mock/clock"): Sample("DELETE", "/_mock/clock", 200),
+    ("POST", "/_mock/clock/advance"): Sample(
+        "POST", "/_mock/clock/advance", 200, b'{"by": "PT1M"}', (JSON_TYPE,)
+    ),
 }
-ADMIN_ROUTES = sorted((op.method, op.path) for op in OPERATIONS if op.path.startswith(ADMIN_PREFIX))
+# The dashboard's page and files hold no data: open to anyone (test_the_dashboard_files_are_open).
+OPEN_ROUTES = {("GET", "/_mock/ui"), ("GET", "/_mock/ui/{asset}")}
+SAMPLES.update(
+    {
+        ("GET", "/_mock/requests/stream"): Sample(
+            "GET", "/_mock/requests/stream?follow=false", 200
+        ),
+        ("GET", "/_mock/scenarios"): Sample("GET", "/_mock/scenarios", 200),
+        ("GET", "/_mock/scenarios/{name}"): Sample("GET", "/_mock/scenarios/flaky-5xx", 200),
+        ("POST", "/_mock/scenario/check"): Sample(
+            "POST", "/_mock/scenario/check", 200, b"name: x\nrules: []\n", tuple(YAML.items())
+        ),
+    }
+)
+ADMIN_ROUTES = sorted(
+    (op.method, op.path)
+    for op in OPERATIONS
+    if op.path.startswith(ADMIN_PREFIX) and (op.method, op.path) not in OPEN_ROUTES
+)
 WRITES = [key for key in ADMIN_ROUTES if key[0] in ("POST", "PUT", "DELETE", "PATCH")]
 BODIES = [key for key in WRITES if SAMPLES[key].body is not None]
 STARTUP = "name: startup\nrules: [{match: {path: /api/invoices}, latency: {ms: 1}}]\n"
@@ -123,6 +151,8 @@ def _send(client: TestClient, key: tuple[str, str], headers: dict[str, str] | No
     sample = SAMPLES[key]
     sent = {**dict(sample.headers), **(headers or {})}
     content = sample.body if body is None else body
+    if query and "?" in sample.path:
+        query = "&" + query.removeprefix("?")
     return client.request(sample.method, sample.path + query, content=content, headers=sent)
 
 
@@ -232,6 +262,17 @@ def test_health_and_the_documentation_stay_open(token_server: Server, path: str)
     assert token_server.client(REMOTE).get(path).status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/_mock/ui", "/_mock/ui/app.js", "/_mock/ui/app.css"])
+@pytest.mark.parametrize("base", ["", "/Lemonsoft30"])
+def test_the_dashboard_files_are_open(tmp_path: Any, path: str, base: str) -> None:
+    """They hold no data; what the page asks the admin API is guarded as any request."""
+    for token in (TOKEN, ""):
+        server = _server(tmp_path, admin_token=token, base_path=base)
+        answer = server.client(REMOTE).get(base + path)
+        assert answer.status_code == 200, answer.text
+        assert server.client(REMOTE).post(base + "/_mock/ui").status_code in (401, 403)
+
+
 def test_the_api_itself_is_not_guarded(token_server: Server) -> None:
     remote = token_server.client(REMOTE)
     assert remote.get("/api/customers").status_code == 200
@@ -266,7 +307,9 @@ def test_a_session_may_not_reach_other_tenants_or_global_routes(
     remote = server.client(REMOTE)
     acme = {"Session-Id": server.sessions["acme"]}
     before = server.snapshot()
-    scoped = key in (("GET", "/_mock/requests"), ("POST", "/_mock/reset"))
+    scoped = key in (
+        ("GET", "/_mock/requests"), ("GET", "/_mock/requests/stream"), ("POST", "/_mock/reset")
+    ) or key in CLOCK_ROUTES  # fmt: skip
     queries = (
         ["?tenant=globex", "?tenant=acme&tenant=globex", "?TENANT=default"] if scoped else [""]
     )
@@ -410,7 +453,10 @@ def test_admin_writes_with_a_body_must_be_json_or_yaml(
 def test_admin_bodies_in_json_or_yaml_are_served(
     open_server: Server, key: tuple[str, str], content_type: str
 ) -> None:
-    body = b'{"name": "other", "rules": []}' if "json" in content_type.lower() else None
+    scenario = key[1].startswith("/_mock/scenario")  # the clock's samples are JSON and YAML
+    body = (
+        b'{"name": "other", "rules": []}' if "json" in content_type.lower() and scenario else None
+    )
     answer = _send(open_server.client(), key, {"Content-Type": content_type}, body=body)
     assert answer.status_code == SAMPLES[key].ok, answer.text
 

@@ -3,7 +3,10 @@ for every failure it has found.
 
 The run: the ``st run`` command line against ``python -m mockserver serve`` on 127.0.0.1, a
 fixed seed, no example database, the admin routes excluded (they reconfigure the server and
-are tested on their own), a bounded number of examples per operation and every check, the
+are tested on their own, and the journal's event stream would not end), the vendor's operations
+the mock does not implement excluded (each answers 501 by design; the document marks them
+``x-mock-not-mocked``), a configuration (``_st_config``) that accepts a documented 400 where no
+schema can say a body will meet it, a bounded number of examples per operation and every check, the
 stateful phase following the document's links (create -> get -> update -> add account). Zero
 5xx, every answer matching its documented schema, and every 4xx ASP.NET shaped: the check
 below, which the run loads from this module (``SCHEMATHESIS_HOOKS``).
@@ -27,10 +30,12 @@ import msgspec
 import pytest
 import schemathesis
 from hypothesis import strategies as st
+from schemathesis.core.warnings import SchemathesisWarning
 from starlette.testclient import TestClient
 
 from mockserver.app import create_app
 from mockserver.models import NOT_BLANK, Customer, is_blank
+from mockserver.openapi import NOT_MOCKED_MARKER
 from mockserver.settings import Settings
 from mockserver.store import RecordDataset, Store
 
@@ -98,13 +103,45 @@ def test_the_error_check_accepts_only_the_aspnet_shape() -> None:
 # --- the fuzzing run ---------------------------------------------------------------------------
 
 
-def _st_args(url: str, session_id: str, examples: int) -> list[str]:
+# Writes whose 400 no JSON Schema can express, so a schema-valid body may meet it: a customer
+# number or id naming no customer of the tenant (an invoice's `customer_number`, a contact
+# moved to another customer) and a row whose quantity x unit price passes the books' bound.
+# Each 400 is documented and still has to be ASP.NET shaped (the check above); only these
+# operations accept it as an answer to a valid body (schemathesis's `positive_data_acceptance`).
+REFERENTIAL_400 = ("createInvoice", "updateInvoice", "updateContact", "createInvoiceRow")
+# Warnings the run may print without failing: a random customer number seldom names a customer,
+# so two of the operations above mostly answer that 400 (`validation_mismatch`), and some ids
+# (a new contact's, agreement's, transaction's; a sales order's, of which the mock has none)
+# are seldom guessed, so those operations mostly answer 404 (`missing_test_data`). Every other
+# warning fails the run.
+KNOWN_WARNINGS = {"missing_test_data", "validation_mismatch", "low_valid_rate"}
+
+
+def _st_config(folder: Path) -> Path:
+    accepted = '["2XX", "400", "401", "403", "404", "409", "429", "5XX"]'
+    fail_on = sorted(str(w) for w in SchemathesisWarning if str(w) not in KNOWN_WARNINGS)
+    config = folder / "schemathesis.toml"
+    config.write_text(
+        f"[warnings]\nfail-on = {msgspec.json.encode(fail_on).decode()}\n\n"
+        + "".join(
+            f'[[operations]]\ninclude-operation-id = "{operation_id}"\n'
+            f"checks.positive_data_acceptance.expected-statuses = {accepted}\n\n"
+            for operation_id in REFERENTIAL_400
+        )
+    )
+    return config
+
+
+def _st_args(url: str, session_id: str, examples: int, config: Path) -> list[str]:
     return [
-        sys.executable, "-m", "schemathesis.cli", "run", url,
+        sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run", url,
         "--seed", str(SEED),
         "--generation-database", "none",
         "--max-examples", str(examples),
         "--exclude-tag", ADMIN_TAG,
+        # the vendor's operations the mock does not implement answer 501 by design (a 5xx to
+        # the fuzzer); the document marks each, and tests/test_vendor_routes.py covers them
+        "--exclude-by", f"/{NOT_MOCKED_MARKER} == true",
         "--checks", "all",
         "--header", f"Session-Id: {session_id}",
         # one worker: with two, CPython 3.11 raised "AST constructor recursion depth mismatch"
@@ -134,7 +171,9 @@ def test_schemathesis_finds_nothing(
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parent),
                                                       env.get("PYTHONPATH")]))  # fmt: skip
     run = subprocess.run(
-        _st_args(f"{api}/swagger/docs/v1", login.json()["session_id"], examples),
+        _st_args(
+            f"{api}/swagger/docs/v1", login.json()["session_id"], examples, _st_config(tmp_path)
+        ),
         cwd=tmp_path,  # schemathesis and Hypothesis leave their folders here
         env=env,
         stdin=subprocess.DEVNULL,
@@ -144,7 +183,10 @@ def test_schemathesis_finds_nothing(
     )
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-20000:]
-    assert "No issues found" in output, output[-5000:]
+    # no failure and no error: the banner says "No issues found" or counts only warnings
+    banner = re.search(r"=+ (.+) in [0-9.]+s =+", output)
+    assert banner is not None, output[-5000:]
+    assert re.fullmatch(r"No issues found|\d+ warnings?", banner.group(1)), output[-5000:]
     assert "aspnet_error_shape" not in output
     # the stateful phase ran: the document's links chained real calls
     assert "Stateful" in output and "⏭  Stateful" not in output, output[-3000:]
@@ -258,3 +300,53 @@ def test_date_time_fields_are_documented_as_date_times(client: TestClient) -> No
     assert created["anyOf"][0] == {"type": "string", "format": "date-time"}
     response = client.post("/api/customers", json={"name": "N", "email": "e", "created": ""})
     assert response.status_code == 400
+
+
+def test_a_new_row_after_a_row_numbered_int32_max_gets_a_free_int32_number(
+    client: TestClient,
+) -> None:
+    """ST108: a row added after one numbered 2147483647 was numbered 2147483648, past the
+    Int32 the document (and the real server) give `number`; it now takes the lowest free one."""
+    row = {"quantity": 1.0, "unit_price": 2.0, "total": 0.0}
+    rows = client.get("/api/invoices/1").json()["rows"] or []
+    high = client.post("/api/invoices/1/row", json=row | {"number": 2**31 - 1})
+    assert high.status_code == 200, high.text
+    added = client.post("/api/invoices/1/row", json=row)
+    assert added.status_code == 200, added.text
+    taken = {r["number"] for r in rows} | {2**31 - 1}
+    assert added.json()["number"] == min(set(range(1, len(taken) + 2)) - taken)
+    schema = schemathesis.openapi.from_dict(client.get("/openapi.json").json())
+    assert (
+        schema["/api/invoices/{id}"]["GET"].validate_response(client.get("/api/invoices/1")) is None
+    )
+
+
+def test_a_put_that_names_its_record_in_the_body_documents_id_as_required(
+    client: TestClient,
+) -> None:
+    """ST202: `PUT /api/invoices` and `PUT .../transactions` answer 400 without `id`, which the
+    document (sharing the POST's model) did not require."""
+    document = client.get("/openapi.json").json()
+    for path in ("/api/invoices", "/api/customers/{customer_id}/transactions"):
+        body = document["paths"][path]["put"]["requestBody"]["content"]["application/json"]
+        needed = body["schema"]["allOf"][1]
+        assert needed == {"required": ["id"], "properties": {"id": {"not": {"type": "null"}}}}
+    missing = client.put("/api/customers/1/transactions", json={})
+    assert missing.status_code == 400
+    assert missing.json()["ModelState"] == {"proxytransaction.id": ["The id field is required."]}
+
+
+def test_exactly_the_not_mocked_operations_carry_the_marker(client: TestClient) -> None:
+    """ST101: the 501 of every not-mocked operation is by design; the run skips them by the
+    document's marker, which no mocked operation may carry (it would go unfuzzed)."""
+    document = client.get("/openapi.json").json()
+    marked = unmarked = 0
+    for item in document["paths"].values():
+        for method, operation in item.items():
+            if method == "servers":
+                continue
+            not_mocked = operation.get(NOT_MOCKED_MARKER, False)
+            assert not_mocked is ("501" in operation["responses"]), operation["operationId"]
+            marked += not_mocked
+            unmarked += not not_mocked
+    assert marked > 200 and unmarked > 40

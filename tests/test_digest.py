@@ -59,6 +59,46 @@ def test_seed_1_default_dataset_is_pinned() -> None:
         assert served_digest(fetch) == DIGEST
 
 
+# SHA-256 of seed 1's CRM side as served: every page of GET /api/customers/transactions, the
+# groups and transaction attributes, and GET /api/contacts/{id} of every customer (see
+# crm_digest). Drawn from a stream of their own (mockserver.datagen.transactions), so adding
+# them left DIGEST above unchanged; the same rule applies to changing this literal.
+CRM_DIGEST = "097933926742a91a833990e188b7184e188f3a4e73450bc802c1601678a59d75"
+CRM_LISTS = ("/api/customers/transactions", "/api/customers/groups")
+CRM_ONCE = "/api/customers/transactions/attributes"  # no paging: one answer
+
+
+def crm_digest(fetch: Callable[[str], bytes], customers: int = 200) -> str:
+    """The SHA-256 over every page of the CRM lists and every customer's contact list, read
+    as ``served_digest`` reads its lists."""
+    h = hashlib.sha256()
+    body = fetch(CRM_ONCE)
+    h.update(f"{CRM_ONCE} {len(body)}\n".encode())
+    h.update(body)
+    paths = [*CRM_LISTS, *(f"/api/contacts/{i}" for i in range(1, customers + 1))]
+    for path in paths:
+        page = 1
+        while True:
+            body = fetch(f"{path}?page={page}&page_size={PAGE_SIZE}")
+            h.update(f"{path} {page} {len(body)}\n".encode())
+            h.update(body)
+            if json.loads(body)["result_count"] == 0:
+                break
+            page += 1
+    return h.hexdigest()
+
+
+def test_seed_1_crm_data_is_pinned() -> None:
+    with TestClient(create_app(Settings(seed=1, customers=200, invoices=1000))) as client:
+
+        def fetch(path: str) -> bytes:
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.text)
+            return response.content
+
+        assert crm_digest(fetch) == CRM_DIGEST
+
+
 def test_generation_does_not_import_faker() -> None:
     """The value pools ship with the package: generating and reading records never imports
     Faker, so no installed Faker version can change the data."""

@@ -406,8 +406,8 @@ def test_leading_zeros_and_sign_name_the_same_customer(client: TestClient) -> No
 
 @pytest.mark.parametrize(
     "path",
-    ["/api", "/api/", "/api/nothing", "/api/customers/1/contacts", "/api/customers/1/2",
-     "/customers", "/api/invoices/1/rows", "/api/auth", "/api/customers/1/accounts/2"],
+    ["/api", "/api/", "/api/nothing", "/api/customers/1/nonsense", "/api/customers/1/2",
+     "/customers", "/api/invoices/1/rows", "/api/auth", "/api/customers/1/accounts/2/3"],
 )  # fmt: skip
 def test_an_unknown_route_is_404(client: TestClient, path: str) -> None:
     response = client.get(path)
@@ -424,8 +424,8 @@ def test_an_unknown_route_is_404(client: TestClient, path: str) -> None:
      ("DELETE", "/api/customers/1", {"GET", "PUT"}),
      ("POST", "/api/customers/base", {"GET"}),
      ("GET", "/api/customers/1/accounts", {"POST"}),
-     ("POST", "/api/invoices", {"GET"}),
-     ("DELETE", "/api/invoices/1", {"GET"}),
+     ("PATCH", "/api/invoices", {"GET", "POST", "PUT"}),
+     ("PUT", "/api/invoices/1", {"DELETE", "GET"}),
      ("GET", "/api/auth/login", {"POST"}),
      ("GET", "/api/auth/login/token", {"POST"}),
      ("POST", "/api/auth/alive", {"GET"}),

@@ -255,7 +255,9 @@ def test_every_error_answer_is_aspnet_shaped(document: dict[str, Any]) -> None:
                 seen.add(status)
                 assert response["content"] == {"application/json": {"schema": error}}
         assert "503" in operation["responses"]  # every route, while the data are loading
-    assert seen == {"400", "401", "403", "404", "413", "415", "503"}  # 403: the admin guard
+    # 403: the admin guard; 501: the vendor's operations the mock does not implement;
+    # 507: a memory bound of the mock (tenants, records of one kind in a tenant)
+    assert seen == {"400", "401", "403", "404", "413", "415", "501", "503", "507"}
     assert document["components"]["schemas"]["ErrorBody"]["required"] == ["Message"]
 
 
@@ -265,7 +267,15 @@ def test_bodies_and_their_errors(document: dict[str, Any]) -> None:
         for method, path, operation in _operations(document)
         if "requestBody" in operation
     }
-    assert {key: body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+
+    def named(schema: dict[str, Any]) -> str:  # a component's name, or the inline object's keys
+        if "$ref" in schema:
+            return str(schema["$ref"]).rsplit("/", 1)[1]
+        if "allOf" in schema:  # a model with fields this route requires besides its own
+            return named(schema["allOf"][0])
+        return "inline: " + ", ".join(sorted(schema["properties"]))
+
+    assert {key: named(body["content"]["application/json"]["schema"])
             for key, body in bodies.items()} == {
         ("POST", "/api/auth/login"): "LogInInfo",
         ("POST", "/api/auth/login/token"): "LogInInfo",
@@ -273,7 +283,25 @@ def test_bodies_and_their_errors(document: dict[str, Any]) -> None:
         ("POST", "/api/customers"): "Customer",
         ("PUT", "/api/customers/{customer_id}"): "Customer",
         ("POST", "/api/customers/{customer_id}/accounts"): "CustomerAccount",
+        ("POST", "/api/customers/{customer_id}/agreements"): "CustomerAgreement",
+        ("POST", "/api/customers/{customer_id}/agreements/{agreement_id}/products"):
+            "CustomerAgreementProduct",
+        ("POST", "/api/customers/{customer_id}/transactions"): "CustomerTransaction",
+        ("PUT", "/api/customers/{customer_id}/transactions"): "CustomerTransaction",
+        ("POST", "/api/customers/{customer_id}/contacts"): "CustomerContact",
+        ("POST", "/api/customers/{customer_id}/texts"): "CustomerText",
+        ("POST", "/api/customers/{customer_id}/circulations"): "CustomerCirculation",
+        ("POST", "/api/contacts/{customer_id}"): "CustomerContact",
+        ("PUT", "/api/contacts/{customer_id}"): "CustomerContact",
+        ("POST", "/api/invoices"): "Invoice",
+        ("PUT", "/api/invoices"): "Invoice",
+        ("POST", "/api/invoices/{id}/row"): "InvoiceRow",
+        ("POST", "/api/invoices/{id}/payment"): "InvoicePayment",
+        ("POST", "/api/invoices/{id}/link"): "Link",
         ("PUT", "/_mock/scenario"): "ScenarioSpec",
+        ("POST", "/_mock/scenario/check"): "ScenarioSpec",
+        ("PUT", "/_mock/clock"): "inline: frozen, now",
+        ("POST", "/_mock/clock/advance"): "inline: by, seconds",
     }  # fmt: skip
     for key, body in bodies.items():
         assert body["required"] is True
@@ -322,6 +350,10 @@ def test_admin_endpoints_have_their_own_tag(document: dict[str, Any]) -> None:
     assert admin == {
         ("GET", "/health"),
         ("GET", "/_mock/scenario"),
+        ("GET", "/_mock/clock"),
+        ("PUT", "/_mock/clock"),
+        ("POST", "/_mock/clock/advance"),
+        ("DELETE", "/_mock/clock"),
         ("PUT", "/_mock/scenario"),
         ("DELETE", "/_mock/scenario"),
         ("POST", "/_mock/reset"),
@@ -329,6 +361,13 @@ def test_admin_endpoints_have_their_own_tag(document: dict[str, Any]) -> None:
         ("DELETE", "/_mock/requests"),
         ("GET", "/_mock/tenants"),
         ("DELETE", "/_mock/tenants/{name}"),
+        # the dashboard and the routes it added (mockserver/api/ui.py, api/journal_stream.py)
+        ("GET", "/_mock/requests/stream"),
+        ("GET", "/_mock/scenarios"),
+        ("GET", "/_mock/scenarios/{name}"),
+        ("POST", "/_mock/scenario/check"),
+        ("GET", "/_mock/ui"),
+        ("GET", "/_mock/ui/{asset}"),
     }
     scenario = document["paths"]["/_mock/scenario"]["put"]["requestBody"]["content"]
     assert set(scenario) == {"application/yaml", "application/json"}
@@ -337,7 +376,10 @@ def test_admin_endpoints_have_their_own_tag(document: dict[str, Any]) -> None:
         "status", "seed", "customers", "invoices"
     ]  # fmt: skip
     tags = [tag["name"] for tag in document["tags"]]
-    assert tags == ["Auth", "Customer", "Invoice", ADMIN, "Mock documentation"]
+    # the mocked resources and the mock's own, then the vendor's tags of operations not mocked
+    assert tags[:5] == ["Auth", "Customer", "Invoice", ADMIN, "Mock documentation"]
+    vendor = {op["tags"][0] for _, _, op in _operations(document) if "501" in op["responses"]}
+    assert tags[5:] == sorted(vendor)
 
 
 def test_base_path_is_the_server_and_service_routes_answer_at_the_root_too(
@@ -383,7 +425,10 @@ def _documented(document: dict[str, Any]) -> set[tuple[str, str]]:
 
 def _concrete(path: str) -> str:
     # ids of records the generated data hold, and a file the UI ships
-    return (path.replace("{customer_id}", "1").replace("{id}", "1")
+    if path.endswith("/_mock/requests/stream"):
+        return path + "?follow=false"  # else the stream never ends
+    return (path.replace("/_mock/ui/{asset}", "/_mock/ui/app.js")
+            .replace("{customer_id}", "1").replace("{id}", "1")
             .replace("{asset}", "swagger-ui.css"))  # fmt: skip
 
 

@@ -65,7 +65,7 @@ def test_unknown_keys_anywhere_are_errors() -> None:
     assert problems("nmae: x\nfoo: 1\nrules: [{latency: {ms: 1}, when: {evry: 2}}]\n") == [
         "s.yaml:1:1: unknown key 'nmae'; did you mean 'name'?",
         "s.yaml:2:1: unknown key 'foo'; the keys are: $schema, name, description, seed, data, "
-        "records, rules, auth",
+        "records, rules, auth, clock",
         "s.yaml:3:35: rules[0].when: unknown key 'evry'; did you mean 'every'?",
     ]
     assert problems("records: {other: []}\nauth: {ttl: 5}\n") == [
@@ -145,8 +145,9 @@ def test_error_and_fault_problems() -> None:
   - {fault: {type: truncated_body, chunks: 2}}
 """
     ) == [
-        "s.yaml:2:5: rules[0]: a rule needs a latency, an error or a fault",
-        "s.yaml:3:5: rules[1]: a rule has an error or a fault, not both",
+        "s.yaml:2:5: rules[0]: a rule needs a latency, an error, a fault or a respond",
+        "s.yaml:3:5: rules[1]: a rule has one of an error, a fault or a respond, not an error "
+        "and a fault",
         "s.yaml:4:13: rules[2].fault: 'conection_reset' is not allowed; did you mean "
         "'connection_reset'?",
         "s.yaml:5:13: rules[3].fault: the fault slow_body takes only duration_ms, chunks, "
@@ -211,10 +212,7 @@ def test_match_problems() -> None:
         "s.yaml:17:20: rules[15].match.path: '/api/customers/base/1' is not an API route (write "
         "paths without the base path); did you mean '/api/customers/base'?",
         "s.yaml:18:20: rules[16].match.path: '/v1/ledger' is not an API route (write paths "
-        "without the base path); the routes are: /api/auth/login, /api/auth/login/token, "
-        "/api/auth/renew, /api/auth/alive, /api/customers, /api/customers/base, "
-        "/api/customers/{customer_id}, /api/customers/{customer_id}/accounts, /api/invoices, "
-        "/api/invoices/{id}",
+        "without the base path); `mockserver routes` lists them",
     ]
 
 

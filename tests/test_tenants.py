@@ -25,7 +25,8 @@ from mockserver.datagen import generate
 from mockserver.filters import select_customers
 from mockserver.models import Customer, CustomerAccount, CustomerAttribute, CustomerContact, Invoice
 from mockserver.settings import Settings
-from mockserver.store import RecordDataset, Store, Table, Tenant
+from mockserver.store import RecordDataset, Store, Tenant
+from mockserver.tables import Table
 from mockserver.testing import MockServer
 
 

@@ -8,7 +8,8 @@ from starlette.responses import Response
 from ..facts import CustomerFacts
 from ..filters import select_customers
 from ..models import Customer, CustomerAccount
-from ..store import Table, Tenant
+from ..store import Tenant
+from ..tables import Table
 from .common import (
     ApiError,
     json_response,

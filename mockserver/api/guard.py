@@ -11,7 +11,8 @@ one substring test of its path.
   own domain an attacker points at 127.0.0.1 (DNS rebinding) is same-origin to the browser,
   but its ``Host`` is that domain.
 - **A session's own tenant.** Without admin authority, a live ``Session-Id`` may read its own
-  tenant's journal (``GET /_mock/requests``) and reset its own tenant (``POST /_mock/reset``),
+  tenant's journal (``GET /_mock/requests``, ``/_mock/requests/stream``) and reset its own
+  tenant (``POST /_mock/reset``), and read and set its own tenant's clock (``/_mock/clock``),
   from any address: the session already reads and writes that tenant's data through the API.
   The request is rewritten to name the session's tenant; naming another tenant, or any other
   admin route, is a 403.
@@ -19,6 +20,9 @@ one substring test of its path.
   coming from another site (``Sec-Fetch-Site: cross-site`` or ``same-site``) or whose
   ``Origin`` is not the ``Host`` it was sent to is a 403, whoever sends it; one that carries a
   body must declare it JSON or YAML (else 415), which no HTML form can.
+
+The dashboard's page and files (``GET /_mock/ui``, ``/_mock/ui/FILE``) hold no data and load
+for anyone; the page asks the admin API, guarded as above.
 
 Checks run in that order: cross-site, authority, media type. ``/health`` and the API
 documentation are not admin routes and stay open. The guard knows the request's headers,
@@ -42,9 +46,27 @@ from ..state import State
 from ..wire import JSON_BYTES, SESSION_HEADER_BYTES
 
 _ADMIN_ROOT = ADMIN_PREFIX.rstrip("/")  # "/_mock"
+# A session controls its own tenant's clock (the server-wide and other tenants' need admin).
+CLOCK_ROUTES = frozenset(
+    (
+        ("GET", "/_mock/clock"),
+        ("PUT", "/_mock/clock"),
+        ("DELETE", "/_mock/clock"),
+        ("POST", "/_mock/clock/advance"),
+    )
+)
 _WRITES = frozenset(("POST", "PUT", "DELETE", "PATCH"))
 # What a session may do without admin authority, on its own tenant only.
-SESSION_ROUTES = frozenset((("GET", "/_mock/requests"), ("POST", "/_mock/reset")))
+SESSION_ROUTES = (
+    frozenset(
+        (("GET", "/_mock/requests"), ("GET", "/_mock/requests/stream"), ("POST", "/_mock/reset"))
+    )
+    | CLOCK_ROUTES
+)
+# The dashboard's page and files hold no data: they load for anyone (what the page then asks
+# the admin API is checked as any request is).
+_OPEN_PREFIX = "/_mock/ui"
+_OPEN_METHODS = frozenset(("GET", "HEAD"))
 _JSON_TYPES = frozenset(("application/json", "text/json"))
 _YAML_TYPES = frozenset(("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"))
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
@@ -56,18 +78,20 @@ STARTUP_NOTICE = (
 NEEDS_TOKEN = (
     "This admin route needs 'Authorization: Bearer <token>' (the server's --admin-token / "
     "MOCKSERVER_ADMIN_TOKEN). Without it, a live Session-Id may only read "
-    "(GET /_mock/requests) and reset (POST /_mock/reset) its own tenant."
+    "(GET /_mock/requests), reset (POST /_mock/reset) and set the clock (/_mock/clock) of its "
+    "own tenant."
 )
 REMOTE_OFF = (
     "Remote admin is off: without an admin token, admin routes answer only clients on the "
     "loopback interface. Start the server with --admin-token TOKEN (or MOCKSERVER_ADMIN_TOKEN) "
-    "and send 'Authorization: Bearer TOKEN'. A live Session-Id may read (GET /_mock/requests) "
-    "and reset (POST /_mock/reset) its own tenant from anywhere."
+    "and send 'Authorization: Bearer TOKEN'. A live Session-Id may read (GET /_mock/requests), "
+    "reset (POST /_mock/reset) and set the clock (/_mock/clock) of its own tenant from "
+    "anywhere."
 )
 SESSION_SCOPE = (
-    "A session may only read (GET /_mock/requests) and reset (POST /_mock/reset) its own "
-    "tenant '{}'; this request needs the admin token (or a loopback client when the server "
-    "has none)."
+    "A session may only read (GET /_mock/requests), reset (POST /_mock/reset) and set the "
+    "clock (/_mock/clock) of its own tenant '{}'; this request needs the admin token (or a "
+    "loopback client when the server has none)."
 )
 CROSS_SITE = (
     "Admin routes refuse cross-site requests: {}. Send admin writes from a script or "
@@ -209,7 +233,7 @@ class AdminGuard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and _ADMIN_ROOT in scope["path"]:
             route = route_path(scope["path"], self.base_path)
-            if route.startswith(ADMIN_PREFIX):
+            if route.startswith(ADMIN_PREFIX) and not _is_open(route, scope["method"]):
                 try:
                     scope = self._admitted(scope, route)
                 except _Refusal as refusal:
@@ -274,6 +298,15 @@ class AdminGuard:
         if not session_id:
             return None
         return self.state.sessions.lookup(session_id.decode("latin-1"))
+
+
+def _is_open(route: str, method: str) -> bool:
+    """The dashboard's page or one of its files (``/_mock/ui``, ``/_mock/ui/app.js``)."""
+    return (
+        method in _OPEN_METHODS
+        and route.startswith(_OPEN_PREFIX)
+        and (len(route) == len(_OPEN_PREFIX) or route[len(_OPEN_PREFIX)] == "/")
+    )
 
 
 async def _answer(send: Send, refusal: _Refusal) -> None:

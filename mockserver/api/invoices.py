@@ -8,7 +8,8 @@ from starlette.responses import Response
 from ..facts import InvoiceFacts
 from ..filters import select_invoices
 from ..models import Invoice
-from ..store import Table, Tenant
+from ..store import Tenant
+from ..tables import Table
 from .common import ApiError, json_response, path_id, tenant_of
 from .lists import ListSource
 

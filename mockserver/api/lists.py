@@ -18,7 +18,8 @@ from starlette.types import Receive, Scope, Send
 
 from ..filters import page_of
 from ..state import State
-from ..store import Table, Tenant
+from ..store import Tenant
+from ..tables import Table
 from ..wire import TOTAL_HEADER_BYTES
 from .common import QueryBinder, resolve_tenant, send_json
 

@@ -19,11 +19,11 @@ import binascii
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import count
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qsl
 
 import msgspec
@@ -31,6 +31,9 @@ import msgspec
 from ..routes import route_path
 from ..wire import FAULT_KEY
 from .redaction import SECRET_HEADERS, redact_body, redacted_pair
+
+if TYPE_CHECKING:
+    from ..clock import Clocks
 
 DEFAULT_SIZE = 1000
 DEFAULT_BYTES = 64 * 1024 * 1024  # as Settings.journal_bytes
@@ -69,6 +72,9 @@ class Row(NamedTuple):
     response_body: bytes = b""
     truncated: bool = False
     note: str | None = None
+    upstream: bool = False  # the bridge passed it through to the upstream (mockserver.bridge)
+    unmocked: bool = False  # a known operation the mock does not implement answered 501
+    mock_time: float | None = None  # the tenant's mock time (epoch s); None: real time
     size: int = 0  # bytes the journal counts for it (set by the journal)
 
 
@@ -104,6 +110,9 @@ class Entry:
     response_body: bytes = b""
     body_truncated: bool = False
     note: str | None = None
+    upstream: bool = False
+    unmocked: bool = False
+    mock_time: float | None = None  # the tenant's clock when it arrived; None: ``time``
 
     @property
     def params(self) -> dict[str, list[str]]:
@@ -126,8 +135,9 @@ class Entry:
 
     @property
     def rejected(self) -> bool:
-        """No route matched, or the API's validation rejected the request."""
-        return not self.routed or self.invalid
+        """No route matched, the API's validation rejected the request, or it called an
+        operation the mock does not implement (a 501)."""
+        return not self.routed or self.invalid or self.unmocked
 
     def describe(self) -> str:
         """``#12 GET /api/customers?page=2 -> 200 (tenant 'default', 3.1 ms)``."""
@@ -148,7 +158,7 @@ class Entry:
         answer, answer_b64 = _text_or_base64(self.response_body)
         return {
             "seq": self.seq,
-            "time": datetime.fromtimestamp(self.time, UTC).isoformat(timespec="milliseconds"),
+            "time": _utc_ms(self.time),
             "method": self.method,
             "path": self.path,
             "route": self.route,
@@ -168,6 +178,9 @@ class Entry:
             "fault": self.fault,
             "response_body": answer,
             "response_body_base64": answer_b64,
+            "upstream": self.upstream,
+            "unmocked": self.unmocked,
+            "mock_time": _utc_ms(self.time if self.mock_time is None else self.mock_time),
         }
 
     @classmethod
@@ -193,7 +206,21 @@ class Entry:
             response_body=_bytes_of(data.get("response_body"), data.get("response_body_base64")),
             body_truncated=bool(data.get("body_truncated", False)),
             note=data.get("note"),
+            upstream=bool(data.get("upstream", False)),
+            unmocked=bool(data.get("unmocked", False)),
+            mock_time=_mock_time(data),
         )
+
+
+def _utc_ms(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds")
+
+
+def _mock_time(data: Mapping[str, Any]) -> float | None:
+    shown = data.get("mock_time")
+    if shown is None or shown == data["time"]:
+        return None
+    return datetime.fromisoformat(shown).timestamp()
 
 
 def _text_or_base64(data: bytes) -> tuple[str | None, str | None]:
@@ -241,6 +268,8 @@ def _kept_headers(raw: list[tuple[bytes, bytes]]) -> tuple[list[tuple[bytes, byt
 
 _new_row = tuple.__new__
 
+Subscriber = Callable[[Row], None]
+
 
 def _seq_of(entry: Entry) -> int:
     return entry.seq
@@ -263,6 +292,25 @@ class Journal:
         self._seq = count(1)
         self._open: dict[int, dict[str, Any]] = {}  # seq -> scope state, until recorded
         self._issued = 0
+        # Called with every row kept, on the thread that recorded it (the server's loop). A
+        # tuple replaced whole on (un)subscribe: ``_keep`` iterates it without the lock, and
+        # tests it for emptiness only, so that nobody listening costs one truth test.
+        self._subscribers: tuple[Subscriber, ...] = ()
+        # The tenants' clocks (``state.build_state`` sets them): each row notes its tenant's
+        # mock time while one is mocked.
+        self.clocks: Clocks | None = None
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Call ``callback(row)`` with every row kept from now on (redacted, as kept); it must
+        be quick and never raise (a live stream's queue). Answers the unsubscribe function."""
+        with self._lock:
+            self._subscribers = (*self._subscribers, callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                self._subscribers = tuple(s for s in self._subscribers if s is not callback)
+
+        return unsubscribe
 
     @property
     def kept_bytes(self) -> int:
@@ -288,7 +336,17 @@ class Journal:
             ENTRY_OVERHEAD + len(row.path) + len(row.query) + head_size + len(body)
             + len(row.response_body)
         )  # fmt: skip
-        self._keep(row._replace(headers=headers, body=body, note=note or row.note, size=size))
+        clocks = self.clocks
+        mock_time = (
+            clocks.journal_time(row.tenant, row.latency_ms / 1000.0)
+            if clocks is not None and clocks.mocked
+            else None
+        )
+        self._keep(
+            row._replace(
+                headers=headers, body=body, note=note or row.note, mock_time=mock_time, size=size
+            )
+        )
         self._open.pop(row.seq, None)
 
     def add_answered(
@@ -306,13 +364,19 @@ class Journal:
         one without a body, a fired rule or a fault, that a route served."""
         seq = self._issued = next(self._seq)
         latency_ms = (time.perf_counter() - started) * 1000.0
+        clocks = self.clocks  # a mock time only while some clock is mocked: one test here
+        mock_time = (
+            clocks.journal_time(tenant, latency_ms / 1000.0)
+            if clocks is not None and clocks.mocked
+            else None
+        )
         # On the direct lane's path: one pass over the headers (a second only for a secret)
         # and a tuple built without ``Row.__new__``'s Python frame.
         headers, head_size = _kept_headers(headers)
         size = ENTRY_OVERHEAD + len(path) + len(query) + head_size
         self._keep(_new_row(Row, (seq, arrived, method, path, query, headers, b"", 0, tenant,
                                   status, latency_ms, (), True, False, None, b"", False, None,
-                                  size)))  # fmt: skip
+                                  False, False, mock_time, size)))  # fmt: skip
 
     def _keep(self, row: Row) -> None:
         if row.size > self.max_bytes:
@@ -324,6 +388,9 @@ class Journal:
             if self._bytes > self.max_bytes or len(rows) > self.size:
                 while len(rows) > self.size or (self._bytes > self.max_bytes and len(rows) > 1):
                     self._bytes -= rows.popleft().size
+        if self._subscribers:
+            for subscriber in self._subscribers:
+                subscriber(row)
 
     def _trimmed(self, row: Row) -> Row:
         """A row larger than the whole bound: its head is kept, its bodies cut to fit (or,
@@ -381,11 +448,12 @@ class Journal:
             rows = [r for r in rows if r.tenant == tenant]
         if since is not None:
             rows = [r for r in rows if r.seq > since]
-        kept = [self._entry(row) for row in rows]
+        kept = [self.entry(row) for row in rows]
         kept.sort(key=_seq_of)
         return kept
 
-    def _entry(self, row: Row) -> Entry:
+    def entry(self, row: Row) -> Entry:
+        """The entry a kept row reads as (what ``entries`` answers, one at a time)."""
         return Entry(
             seq=row.seq,
             time=row.arrived,
@@ -406,6 +474,9 @@ class Journal:
             response_body=row.response_body,
             body_truncated=row.truncated,
             note=row.note,
+            upstream=row.upstream,
+            unmocked=row.unmocked,
+            mock_time=row.mock_time,
         )
 
     def last_seq(self) -> int:

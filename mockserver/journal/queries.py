@@ -299,8 +299,9 @@ def _times(n: int) -> str:
 
 
 def problem_report(entries: Sequence[Entry], known_routes: Sequence[str] = ()) -> str:
-    """A readable report of the requests that matched no route or were rejected by
-    validation; empty when there are none."""
+    """A readable report of the requests that matched no route, were rejected by
+    validation, or called an operation of the vendor's the mock does not implement; empty
+    when there are none."""
     problems = [e for e in entries if e.rejected]
     if not problems:
         return ""
@@ -317,6 +318,11 @@ def problem_report(entries: Sequence[Entry], known_routes: Sequence[str] = ()) -
             if close:
                 reason += f" (did you mean {close[0]}?)"
             lines.append(f"      {reason}")
+        elif entry.unmocked:
+            lines.append(
+                "      the mock does not implement this operation of the API (it answered 501): "
+                "serve with --upstream URL to pass it through, or add a scenario rule with respond:"
+            )
         elif entry.response_body:
             lines.append(f"      answer: {entry.response_body.decode('utf-8', 'replace')}")
         if entry.body:
