@@ -12,6 +12,10 @@ same duplicate-key check. A text is JSON when the caller says so (a ``.json`` fi
 ``application/json`` body) or when it starts with ``{`` or ``[`` and reads as JSON; a text
 that only looks like JSON (YAML flow style, ``{rules: [...]}``) is read as YAML.
 
+``parse_plain_json`` is the fast lane for big record files: the standard library's C decoder
+gives plain values, marking only the whole value and each item of a top-level list; it steps
+aside (None) for anything the marking reader would report, which then says exactly where.
+
 Both readers refuse what would make later steps fail or explode: nesting deeper than
 ``MAX_DEPTH``, aliases that expand to more than ``MAX_ALIASED`` values, and strings holding a
 lone UTF-16 surrogate (which no UTF-8 answer can carry). Nothing here knows what a scenario
@@ -95,6 +99,106 @@ def parse(text: str, source: str, *, as_json: bool | None = None) -> Document:
     if as_json:
         return _parse_json(text, source)
     return _parse_yaml(text, source)
+
+
+# --- JSON, fast: plain values first ----------------------------------------------------------
+
+
+class _Unplain(Exception):
+    """The text needs the marking reader (a duplicate key, ``NaN``, anything unusual)."""
+
+
+def _plain_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        raise _Unplain  # a duplicate key: the marking reader says where
+    return mapping
+
+
+def _no_constant(name: str) -> Any:
+    raise _Unplain  # NaN, Infinity: not JSON
+
+
+_PLAIN_DECODER = json.JSONDecoder(object_pairs_hook=_plain_object, parse_constant=_no_constant)
+_STRING_TEXT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+# A surrogate's escape (or an escaped backslash's "u": the marking reader sorts it out).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _blank_end(text: str, position: int) -> int:
+    match = _BLANK.match(text, position)
+    assert match is not None  # it matches nothing at worst
+    return match.end()
+
+
+def _nests_deeper(text: str, limit: int) -> bool:
+    """Whether valid JSON text nests more than ``limit`` deep: with the strings gone, each
+    pass drops the innermost bracket pairs (C speed, where counting one by one is Python's)."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    brackets = _NOT_BRACKETS.sub("", _STRING_TEXT.sub("", text))
+    brackets = brackets.replace("[", "(").replace("{", "(").replace("]", ")").replace("}", ")")
+    for _ in range(limit):
+        shorter = brackets.replace("()", "")
+        if not shorter:
+            return False
+        brackets = shorter
+    return True
+
+
+def parse_plain_json(text: str, source: str, *, nesting_bounded: bool = False) -> Document | None:
+    """The JSON document in ``text`` read by the standard library's C decoder, with the marks
+    of the whole value and of each item of a top-level list only: for a file of many records,
+    ten times faster than ``parse``. None when the text needs ``parse`` to read it or to say
+    exactly what is wrong (not JSON, a duplicate key, a UTF-16 surrogate escape, nesting
+    deeper than ``MAX_DEPTH``, an empty text). Where ``parse`` would report a problem, this
+    returns None; its values are otherwise the same as ``parse``'s. ``nesting_bounded``: the
+    caller checks every value against models that nest far less than ``MAX_DEPTH`` (and
+    turns to ``parse`` when one does not fit), so the depth check, which costs as much as the
+    decoding, is left out."""
+    if _SURROGATE_ESCAPE.search(text) is not None or (
+        not text.isascii() and _SURROGATE.search(text) is not None
+    ):
+        return None  # an emoji written as a pair, or a lone half: the marking reader joins
+    start = 1 if text.startswith("\ufeff") else 0
+    line_starts = [0]
+    line_starts.extend(m.end() for m in re.finditer("\n", text))
+
+    def mark(position: int) -> tuple[int, int]:
+        line = bisect_right(line_starts, position)
+        return line, position - line_starts[line - 1] + 1
+
+    document = Document(source, None)
+    decode, blank = _PLAIN_DECODER.raw_decode, _blank_end
+    try:
+        position = blank(text, start)
+        if position == len(text) or (not nesting_bounded and _nests_deeper(text, MAX_DEPTH)):
+            return None
+        document.marks[()] = mark(position)
+        if not text.startswith("[", position):
+            document.value, position = decode(text, position)
+        else:
+            items: list[Any] = []
+            position = blank(text, position + 1)
+            if not text.startswith("]", position):
+                while True:
+                    document.marks[(len(items),)] = mark(position)
+                    item, position = decode(text, position)
+                    items.append(item)
+                    position = blank(text, position)
+                    if text.startswith("]", position):
+                        break
+                    if not text.startswith(",", position):
+                        return None
+                    position = blank(text, position + 1)
+            position += 1
+            document.value = items
+        if blank(text, position) != len(text):
+            return None
+    except (_Unplain, ValueError, RecursionError):
+        return None
+    return document
 
 
 # --- text: what no answer could carry -------------------------------------------------------

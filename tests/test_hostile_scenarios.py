@@ -15,6 +15,7 @@ import json
 import os
 import re
 import threading
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from threaded import UvicornThread
 
 from mockserver import cli
 from mockserver.api import scenario_admin
+from mockserver.api.common import MAX_BODY
 from mockserver.app import create_app
 from mockserver.datagen import generate
 from mockserver.records import REF_REFUSED
@@ -487,7 +489,7 @@ def test_data_over_max_records_is_refused_before_anything_is_generated(
     def never(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("nothing may be generated")
 
-    monkeypatch.setattr("mockserver.scenarios.generate", never)
+    monkeypatch.setattr("mockserver.scenario_load.generate", never)
     before = mock.snapshot()
     mock.refused(
         mock.put(f"name: big\ndata: {data}\n"),
@@ -894,3 +896,112 @@ def test_a_file_without_a_suffix_is_a_name_and_the_error_says_how_to_load_it(
         "(To load the file mine here, write ./mine.)",
     ]
     assert load_files(["./mine"]).name == "mine"
+
+
+# --- a rule matching on the body reads at most MAX_BODY ------------------------------------
+
+BODY_RULE = (
+    "rules:\n"
+    "  - {name: x, match: {method: POST, path: /api/customers, body: {name: x}}, error: 409}\n"
+)
+TOO_LARGE = {"Message": f"The request body is larger than {MAX_BODY} bytes."}
+CHUNK = 64 * 1024
+
+
+def body_of(size: int, name: str = "x") -> bytes:
+    """A customer body of exactly ``size`` bytes that the rule matches (name x)."""
+    head = f'{{"name": "{name}", "email": "x@example.fi", "notes": "'.encode()
+    return head + b"a" * (size - len(head) - 2) + b'"}'
+
+
+def streamed(body: bytes) -> Iterator[bytes]:
+    """The body in fresh chunks of CHUNK bytes (each a new object, as a server's would be)."""
+    for start in range(0, len(body), CHUNK):
+        yield bytes(body[start : start + CHUNK])
+
+
+def post_streamed(
+    mock: Mock, chunks: Iterator[bytes], length: int | None = None
+) -> tuple[int, bytes, int]:
+    """POST /api/customers straight to the ASGI app, the body in chunks (no Content-Length
+    unless ``length``): the status, the answer's body and how many chunks were read."""
+    headers = [(b"content-type", b"application/json"), (b"x-mock-journal", b"off")]
+    if length is not None:
+        headers.append((b"content-length", str(length).encode()))
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/customers",
+        "raw_path": b"/api/customers",
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+    }
+    read = 0
+    pending = iter(chunks)
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        nonlocal read
+        chunk = next(pending, None)
+        if chunk is None:
+            return {"type": "http.request", "body": b"", "more_body": False}
+        read += 1
+        return {"type": "http.request", "body": chunk, "more_body": True}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    asyncio.run(mock.app(scope, receive, send))
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    answer = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return status, answer, read
+
+
+def test_a_body_rule_matches_a_body_up_to_the_bound_in_any_chunks(mock: Mock) -> None:
+    assert mock.put(BODY_RULE).status_code == 200
+    body = body_of(MAX_BODY)
+    assert mock.client.post("/api/customers", content=body, headers=JSON).status_code == 409
+    status, answer, _ = post_streamed(mock, streamed(body))
+    assert (status, json.loads(answer)) == (409, {"Message": "Conflict."})
+    # A body no rule matches reaches the handler whole, however it came.
+    status, answer, _ = post_streamed(mock, streamed(body_of(MAX_BODY, name="y")))
+    assert status == 200, answer
+    assert json.loads(answer)["name"] == "y"
+
+
+@pytest.mark.parametrize("declared", [False, True], ids=["chunked", "content-length"])
+def test_a_body_past_the_bound_is_not_matched_and_the_handler_answers_413(
+    mock: Mock, declared: bool
+) -> None:
+    assert mock.put(BODY_RULE).status_code == 200
+    body = body_of(MAX_BODY + 1)  # the rule would match it, were it read
+    answer = mock.client.post("/api/customers", content=body, headers=JSON)
+    assert (answer.status_code, answer.json()) == (413, TOO_LARGE)
+    status, sent, _ = post_streamed(mock, streamed(body), len(body) if declared else None)
+    assert (status, json.loads(sent)) == (413, TOO_LARGE)
+    shown = mock.client.get("/_mock/scenario").json()
+    assert shown["rules"][0]["counters"] == {}  # it never matched
+
+
+def test_a_huge_streamed_body_is_never_held_whole(mock: Mock) -> None:
+    assert mock.put(BODY_RULE).status_code == 200
+    total = 32 * MAX_BODY
+    chunks = (
+        b'{"name": "x", "notes": "' + bytes(CHUNK - 24) if i == 0 else b"a" * CHUNK
+        for i in range(total // CHUNK)
+    )
+    tracemalloc.start()
+    try:
+        status, answer, read = post_streamed(mock, chunks)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (status, json.loads(answer)) == (413, TOO_LARGE)
+    assert read <= MAX_BODY // CHUNK + 2  # the rest was never asked for
+    assert peak < 6 * MAX_BODY  # the rules' buffer and the handler's: about 2 MiB

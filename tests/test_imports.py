@@ -27,6 +27,14 @@ DELIBERATELY_LAZY = {
     "mockserver.pytest_plugin",
     # ``mockserver --help`` and ``validate`` answer without loading the server.
     "mockserver.cli",
+    # ``mockserver --help`` builds the ``record`` parser without importing the HTTP client.
+    "mockserver.bridge.record_cli",
+    # Likewise ``drift``: its parser loads neither httpx nor the upstream client.
+    "mockserver.bridge.drift_cli",
+    # Serving loads the passthrough (and with it httpx) only with ``--upstream``.
+    "mockserver.app",
+    # ``drift`` starts a mock of its own (the test helpers) only when no ``--mock`` is given.
+    "mockserver.bridge.drift",
 }
 
 

@@ -10,6 +10,7 @@ session's, else ``X-Mock-Tenant``, else ``default`` (``tenant_name``).
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,7 +29,7 @@ from ..wire import (
     SESSION_HEADER,
     STORE_KEY,
 )
-from .common import tenant_name
+from .common import MAX_BODY, tenant_name
 
 
 class ScenarioRules:
@@ -83,7 +84,7 @@ class ScenarioRules:
             tenant=tenant_name(self.state, headers),
         )
         if book.needs_body:
-            view.body, receive = await _buffered(receive)
+            view.body, receive = await _buffered(receive, headers)
         outcome = book.evaluate(view)
         request_state[RULES_KEY] = outcome.fired
         await self._answer(outcome, headers, scope, receive, send)
@@ -130,22 +131,34 @@ async def _send_reply(send: Send, reply: Reply) -> None:
     await send({"type": "http.response.body", "body": reply.body})
 
 
-async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
-    """Read the whole request body, and a ``receive`` that hands it on to the handler."""
-    messages: list[Message] = []
-    chunks: list[bytes] = []
+async def _buffered(receive: Receive, headers: Headers) -> tuple[bytes | None, Receive]:
+    """The request body for the rules, and a ``receive`` that hands the messages read on to
+    the handler, then the rest. Past ``MAX_BODY`` (declared, or counted as it arrives) the
+    body is None: no rule matches on it, and the handler, reading on, answers its own 413.
+    Never more than ``MAX_BODY`` and one message are held."""
+    declared = headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        return None, receive  # nothing read: the handler refuses it without reading either
+    messages: deque[Message] = deque()
+    size = 0
     while True:
         message = await receive()
         messages.append(message)
         if message["type"] != "http.request":
+            break  # a disconnect, handed on as it came
+        size += len(message.get("body", b""))
+        if size > MAX_BODY or not message.get("more_body", False):
             break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
+    body: bytes | None = None
+    if size <= MAX_BODY:
+        body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+        if len(messages) > 1 and messages[-1]["type"] == "http.request":
+            # One message for the handler: the chunks are not held twice.
+            messages = deque([{"type": "http.request", "body": body, "more_body": False}])
 
     async def replay() -> Message:
         if messages:
-            return messages.pop(0)
+            return messages.popleft()
         return await receive()
 
-    return b"".join(chunks), replay
+    return body, replay
