@@ -741,43 +741,49 @@ class Resource:
         return tuple(sorted({*self.operations, *self.shared}))
 
 
-def _reserved(template: str, templates: list[str]) -> dict[str, frozenset[str]]:
-    mine = segments(template)
+# A template's segments, each with whether it is a parameter: parsed once per template, since
+# every template is compared with every other of its length (a few hundred, at import).
+_Parsed = tuple[tuple[str, bool], ...]
+
+
+def _parse(template: str) -> _Parsed:
+    return tuple((segment, _is_param(segment)) for segment in segments(template))
+
+
+def _reserved(mine: _Parsed, others: list[_Parsed]) -> dict[str, frozenset[str]]:
     reserved: dict[str, set[str]] = {}
-    for other in templates:
-        theirs = segments(other)
-        if other == template or len(theirs) != len(mine):
+    for theirs in others:
+        if theirs is mine:
             continue
         differing = [
             index
-            for index, (a, b) in enumerate(zip(mine, theirs, strict=True))
-            if not (a == b or (_is_param(a) and _is_param(b)))
+            for index, ((a, a_param), (b, b_param)) in enumerate(zip(mine, theirs, strict=True))
+            if not (a == b or (a_param and b_param))
         ]
         if len(differing) == 1:
             index = differing[0]
-            if _is_param(mine[index]) and not _is_param(theirs[index]):
-                reserved.setdefault(mine[index][1:-1], set()).add(theirs[index])
+            (word, is_param), (their_word, their_param) = mine[index], theirs[index]
+            if is_param and not their_param:
+                reserved.setdefault(word[1:-1], set()).add(their_word)
     return {name: frozenset(words) for name, words in reserved.items()}
 
 
-def _excluded(template: str, templates: list[str]) -> tuple[Mapping[str, str], ...]:
+def _excluded(mine: _Parsed, others: list[_Parsed]) -> tuple[Mapping[str, str], ...]:
     """What ``reserved`` cannot say: for each template of the same length that can match
     the same path and wins by precedence, the words its literal segments put where this one
     has parameters, when that takes more than one parameter or the other template also has
     a parameter where this one has a word (``reserved`` holds the rest)."""
-    mine = segments(template)
     found: list[Mapping[str, str]] = []
-    for other in templates:
-        theirs = segments(other)
-        if other == template or len(theirs) != len(mine):
+    for theirs in others:
+        if theirs is mine:
             continue
         pairs = list(zip(mine, theirs, strict=True))
-        if any(a != b and not _is_param(a) and not _is_param(b) for a, b in pairs):
+        if any(a != b and not a_param and not b_param for (a, a_param), (b, b_param) in pairs):
             continue  # two different words: no path matches both
-        kinds = [(_is_param(a), _is_param(b)) for a, b in pairs if _is_param(a) != _is_param(b)]
+        kinds = [(a_param, b_param) for (_, a_param), (_, b_param) in pairs if a_param != b_param]
         if not kinds or not kinds[0][0]:
             continue  # this template wins (or they are of one shape)
-        words = {a[1:-1]: b for a, b in pairs if _is_param(a) and not _is_param(b)}
+        words = {a[1:-1]: b for (a, a_param), (b, b_param) in pairs if a_param and not b_param}
         if len(words) > 1 or len(kinds) > len(words):
             found.append(words)
     return tuple(found)
@@ -790,13 +796,18 @@ def _resources(operations: tuple[Operation, ...]) -> tuple[Resource, ...]:
         if op.method in methods:
             raise ValueError(f"{op.method} {op.path} is listed twice")
         methods[op.method] = op
-    templates = list(by_path)
+    parsed = {path: _parse(path) for path in by_path}
+    by_length: dict[int, list[_Parsed]] = {}
+    for one in parsed.values():
+        by_length.setdefault(len(one), []).append(one)
     by_shape: dict[str, set[str]] = {}
     for path, methods in by_path.items():
         by_shape.setdefault(vendor.shape(path), set()).update(methods)
     return tuple(
         Resource(
-            path, methods, _reserved(path, templates), _excluded(path, templates),
+            path, methods,
+            _reserved(parsed[path], by_length[len(parsed[path])]),
+            _excluded(parsed[path], by_length[len(parsed[path])]),
             frozenset(by_shape[vendor.shape(path)] - set(methods)),
         )
         for path, methods in by_path.items()
