@@ -18,9 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -28,18 +26,14 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import run
+
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results" / "security.json"
 HOST = "127.0.0.1"
 MIB = 1024 * 1024
 LOGIN = b'{"UserName":"u","Password":"p","Database":"%s","ApiKey":"k"}'
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def rss(pid: int) -> int:
@@ -51,34 +45,12 @@ def rss(pid: int) -> int:
 
 
 @contextmanager
-def server(*flags: str) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
-    """``python -m mockserver serve`` on a free port, until /health answers 200."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSERVER_")}
-    argv = [sys.executable, "-m", "mockserver", "serve", "--port", str(port),
-            "--log-level", "warning", *flags]  # fmt: skip
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited: {process.stderr.read().decode()}")  # type: ignore[union-attr]
-            try:
-                if request(port, b"GET", "/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.05)
-        else:
-            raise RuntimeError("server not healthy in 60 s")
-        yield process, port
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+def server(*flags: str) -> Iterator[tuple[run.Launched, int]]:
+    """``mockserver serve`` with ``flags`` on a free port (bench/run.py's launcher), until it
+    answers 200; yields the launched process and its port."""
+    port = run.free_port()
+    with run.server([*run.mock_command(port), *flags], port) as launched:
+        yield launched, port
 
 
 def request(
