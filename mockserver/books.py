@@ -22,7 +22,11 @@ payments and links, as the generated data would have them (``datagen.invoices`` 
 - numbers and ids are never given twice: invoice numbers follow the highest seeded one, and
   rows', payments' and links' ids the highest of the seeded data (``Floors``), per tenant;
 - an invoice's ``customer_number`` (and a given ``delivery_customer_number`` or
-  ``orderer_customer_number``) must name a customer of the tenant.
+  ``orderer_customer_number``) must name a customer of the tenant;
+- a sales order (only a scenario's records hold any: ``store.sales_orders``) is invoiced once
+  per tenant (``from_order``): the invoice is created as ``create`` creates one, from the
+  order's customers, references and rows, and the tenant remembers the order as invoiced
+  (in its ``counters``, so a reset forgets it).
 
 Refusals are ``BooksError`` (a field path -> messages, for a 400) and ``Missing`` (a 404's
 message); a refused write changes nothing. Stamps come from the tenant's clock. Knows the
@@ -41,6 +45,7 @@ from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import msgspec
+from msgspec import UNSET
 
 from .datagen.catalogues import INVOICE_TYPE_CREDIT, INVOICE_TYPE_SALES, MAX_PAYMENTS, MAX_ROWS
 from .datagen.dataset import Dataset as GeneratedDataset
@@ -54,10 +59,12 @@ from .models import (
     InvoicePayment,
     InvoiceRow,
     Link,
+    SalesOrder,
+    SalesOrderRow,
     complete,
     given_fields,
 )
-from .store import Dataset, Tenant
+from .store import Dataset, Tenant, sales_orders
 from .tables import Overlay, SharedTable, Table
 from .validation import MAX_ITEMS, max_length_message, required_message
 
@@ -98,8 +105,27 @@ def invoice_missing(invoice_id: int) -> Missing:
 
 
 def order_missing(number: int) -> Missing:
-    """The mock has no sales orders: every order number is unknown."""
+    """No sales order has this number (the generated data hold none; a scenario's records
+    may give some)."""
     return Missing(f"Sales order {number} was not found.")
+
+
+# The ModelState key of an order that cannot be invoiced: the route's parameter, as ASP.NET
+# names a path parameter's errors.
+ORDER_PARAM = "number"
+
+
+def order_invoiced(number: int, invoice_number: int) -> BooksError:
+    """The tenant has invoiced this order already (a 400: the request is valid in form, the
+    order's state refuses it, as the real server refuses invoicing an invoiced order)."""
+    return BooksError(
+        {ORDER_PARAM: [f"Sales order {number} is already invoiced (invoice {invoice_number})."]}
+    )
+
+
+def _invoiced_key(number: int) -> str:
+    """Where a tenant's ``counters`` keep the number of the invoice made from an order."""
+    return f"invoiced order {number}"
 
 
 # --- money ----------------------------------------------------------------------------------
@@ -114,7 +140,7 @@ def _decimal(value: float) -> Decimal:
     return Decimal(repr(value))  # the shortest repr: 12.34 reads as 12.34, not its binary
 
 
-def row_cents(row: InvoiceRow, path: str) -> int:
+def row_cents(row: InvoiceRow | SalesOrderRow, path: str) -> int:
     """The row's total in cents: quantity x unit price less each discount, rounded half
     away from zero (``datagen.invoices.div_round``). ``BooksError`` for a value that is not
     finite or a total past ``MAX_CENTS``."""
@@ -366,6 +392,25 @@ class Books:
         links = self._own_links(record, [])
         self._next("invoice_number", self.floors.number)
         return self._store(None, msgspec.structs.replace(record, payments=payments, links=links))
+
+    def from_order(self, number: int) -> Invoice:
+        """Invoice the sales order with this number, once: ``Missing`` if the data hold no
+        such order, ``BooksError`` if this tenant has invoiced it already. The invoice is
+        dated by the tenant's clock and created as ``create`` creates one."""
+        order = sales_orders(self.tenant.dataset).get(number)
+        if order is None:
+            raise order_missing(number)
+        key = _invoiced_key(number)
+        invoiced = self.tenant.counters.get(key)
+        if invoiced is not None:
+            raise order_invoiced(number, invoiced)
+        today = _utc(self.tenant.clock()).astimezone(UTC)
+        today = today.replace(hour=0, minute=0, second=0, microsecond=0)
+        with self._all_or_nothing():
+            invoice = self._create(invoice_of_order(order, today))
+        assert isinstance(invoice.number, int), "a created invoice has a number"
+        self.tenant.counters[key] = invoice.number
+        return invoice
 
     def update(self, body: Invoice) -> Invoice:
         with self._all_or_nothing():
@@ -666,6 +711,76 @@ def _find(items: Sequence[C], item_id: int, message: str) -> C:
         if item.id == item_id:
             return item
     raise Missing(message)
+
+
+# What an invoice copies from its sales order: the invoice's field <- the order's.
+_FROM_ORDER: tuple[tuple[str, str], ...] = (
+    *((name, name) for name in _CUSTOMER_FIELDS),
+    *(
+        (f"{party}_{field}", f"{party}_{field}")
+        for party in ("customer", "delivery_customer", "orderer_customer")
+        for field in (
+            "address", "address2", "address3", "contact", "contact_email", "contact_phone",
+            "country", "name",
+        )
+    ),
+    ("customer_additional_name", "customer_name2"),
+    ("delivery_customer_additional_name", "delivery_customer_name2"),
+    ("orderer_customer_additional_name", "orderer_customer_name2"),
+    ("customer_order_number", "customer_order_number"),
+    ("customer_reference", "customer_reference"),
+    ("our_reference", "our_reference"),
+    ("order_mark", "mark"),
+    ("description", "description"),
+    ("note", "note"),
+    ("payment_term", "payment_term"),
+    ("delivery_method", "delivery_method"),
+    ("delivery_term", "delivery_term"),
+    ("delivery_code", "delivery_code"),
+    ("currency_code", "currency_code"),
+    ("currency_rate", "currency_rate"),
+    ("language_code", "language_code"),
+    ("project_number", "project_number"),
+    ("person_seller_number", "seller_number"),
+    ("person_invoice_res_person", "invoice_res_person"),
+)  # fmt: skip
+# What an invoice row copies from its order row (same names).
+_ROW_FROM_ORDER = (
+    "type", "account", "cost_center", "project_code", "project_number", "project_phase_id",
+    "discount", "discount2", "discount3", "total", "unit_price", "quantity", "inner_note",
+    "note", "number", "position", "product_code", "product_name", "product_extra_name",
+    "tax_rate", "unit",
+)  # fmt: skip
+
+
+def invoice_of_order(order: SalesOrder, date: datetime) -> Invoice:
+    """The body of the invoice a sales order makes, dated ``date``: the order's customers,
+    addresses, references and terms (the books fill what it leaves out, as for any new
+    invoice), and a row per order row, naming the order (``order_number``) and delivered
+    when the row (else the order) says."""
+    fields: dict[str, Any] = {
+        mine: getattr(order, theirs)
+        for mine, theirs in _FROM_ORDER
+        if getattr(order, theirs) not in (None, UNSET)
+    }
+    delivery = order.delivery_datetime if isinstance(order.delivery_datetime, datetime) else None
+    party = fields.get("delivery_customer_number", order.customer_number)
+    rows = []
+    for row in order.rows:
+        copied = {
+            name: getattr(row, name)
+            for name in _ROW_FROM_ORDER
+            if getattr(row, name) not in (None, UNSET)
+        }
+        when = row.delivery_datetime if isinstance(row.delivery_datetime, datetime) else delivery
+        if when is not None:
+            copied["delivery_date"] = when
+        if isinstance(order.number, int):
+            copied["order_number"] = order.number
+        if isinstance(party, int):
+            copied["delivery_customer_number"] = party
+        rows.append(InvoiceRow(**copied))
+    return Invoice(**fields, date=date, rows=rows)
 
 
 def _customer_details(customer: Customer) -> dict[str, Any]:

@@ -494,6 +494,93 @@ class SalesInvoiceFilter(Model, kw_only=True):
     search: str | None = None
 
 
+# --- sales orders: scenario records only, for POST /api/invoices/order/{number} (issue 15) ---
+# The vendor's ProxySalesOrder and ProxySalesOrderRow, cut to what invoicing an order reads
+# (the mock serves no order operation; ``mockserver.records`` reads them, ``books`` invoices).
+
+
+class SalesOrder(Model, kw_only=True):
+    id: Int32 | UnsetType | None = UNSET
+    number: Int32 | UnsetType | None = UNSET
+    order_datetime: datetime
+    delivery_datetime: datetime | UnsetType | None = UNSET
+    rows: list[SalesOrderRow]
+    customer_number: Int32 | UnsetType | None = UNSET
+    customer_address: str | UnsetType | None = UNSET
+    customer_address2: str | UnsetType | None = UNSET
+    customer_address3: str | UnsetType | None = UNSET
+    customer_contact: str | UnsetType | None = UNSET
+    customer_contact_email: str | UnsetType | None = UNSET
+    customer_contact_phone: str | UnsetType | None = UNSET
+    customer_country: str | UnsetType | None = UNSET
+    customer_name: str | UnsetType | None = UNSET
+    customer_name2: str | UnsetType | None = UNSET
+    customer_order_number: str | UnsetType | None = UNSET
+    customer_reference: str | UnsetType | None = UNSET
+    delivery_customer_number: Int32 | UnsetType | None = UNSET
+    delivery_customer_address: str | UnsetType | None = UNSET
+    delivery_customer_address2: str | UnsetType | None = UNSET
+    delivery_customer_address3: str | UnsetType | None = UNSET
+    delivery_customer_contact: str | UnsetType | None = UNSET
+    delivery_customer_contact_email: str | UnsetType | None = UNSET
+    delivery_customer_contact_phone: str | UnsetType | None = UNSET
+    delivery_customer_country: str | UnsetType | None = UNSET
+    delivery_customer_name: str | UnsetType | None = UNSET
+    delivery_customer_name2: str | UnsetType | None = UNSET
+    orderer_customer_number: Int32 | UnsetType | None = UNSET
+    orderer_customer_address: str | UnsetType | None = UNSET
+    orderer_customer_address2: str | UnsetType | None = UNSET
+    orderer_customer_address3: str | UnsetType | None = UNSET
+    orderer_customer_contact: str | UnsetType | None = UNSET
+    orderer_customer_contact_email: str | UnsetType | None = UNSET
+    orderer_customer_contact_phone: str | UnsetType | None = UNSET
+    orderer_customer_country: str | UnsetType | None = UNSET
+    orderer_customer_name: str | UnsetType | None = UNSET
+    orderer_customer_name2: str | UnsetType | None = UNSET
+    currency_rate: float | UnsetType | None = UNSET
+    total: float | UnsetType | None = UNSET
+    delivery_method: Int32 | UnsetType | None = UNSET
+    delivery_term: Int32 | UnsetType | None = UNSET
+    payment_term: Int32 | UnsetType | None = UNSET
+    invoice_res_person: Int32 | UnsetType | None = UNSET
+    seller_number: Int32 | UnsetType | None = UNSET
+    project_number: Int32 | UnsetType | None = UNSET
+    currency_code: str | UnsetType | None = UNSET
+    delivery_code: str | UnsetType | None = UNSET
+    description: str | UnsetType | None = UNSET
+    language_code: str | UnsetType | None = UNSET
+    note: str | UnsetType | None = UNSET
+    mark: str | UnsetType | None = UNSET
+    our_reference: str | UnsetType | None = UNSET
+
+
+class SalesOrderRow(Model, kw_only=True):
+    order_id: Int32 | UnsetType | None = UNSET
+    delivery_datetime: datetime | UnsetType | None = UNSET
+    id: Int32 | UnsetType | None = UNSET
+    type: Int32 | UnsetType | None = UNSET
+    account: str | UnsetType | None = UNSET
+    cost_center: str | UnsetType | None = UNSET
+    project_code: str | UnsetType | None = UNSET
+    project_number: Int32 | UnsetType | None = UNSET
+    project_phase_id: Int32 | UnsetType | None = UNSET
+    discount: float | UnsetType | None = UNSET
+    discount2: float | UnsetType | None = UNSET
+    discount3: float | UnsetType | None = UNSET
+    total: float
+    unit_price: float
+    quantity: float
+    inner_note: str | UnsetType | None = UNSET
+    note: str | UnsetType | None = UNSET
+    number: Int32 | UnsetType | None = UNSET
+    position: str | UnsetType | None = UNSET
+    product_code: str | UnsetType | None = UNSET
+    product_name: str | UnsetType | None = UNSET
+    product_extra_name: str | UnsetType | None = UNSET
+    tax_rate: float | UnsetType | None = UNSET
+    unit: str | UnsetType | None = UNSET
+
+
 # --- customer transactions, groups and contact lists (vendor schema; issue 15) ---------------
 
 

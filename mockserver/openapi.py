@@ -346,6 +346,28 @@ def _answer_model(op: Operation, envelopes: Envelopes) -> type[msgspec.Struct] |
     return envelope
 
 
+_BY_ID: dict[str, Operation] = {op.operation_id: op for op in OPERATIONS}
+
+
+def _link_parameters(op: Operation, target: str, param: str, field: str) -> dict[str, str]:
+    """A link's parameters, in the target's path order: ``param`` from the answer's
+    ``field``, every other path parameter of the target from the request's own path (so
+    ``createInvoiceRow`` -> ``deleteInvoiceRow`` passes the invoice's ``id`` on)."""
+    own = set(parameters(op.path))
+    theirs = parameters(_BY_ID[target].path)
+    if param not in theirs:
+        raise ValueError(f"the link {op.operation_id} -> {target} names no parameter {param}")
+    out: dict[str, str] = {}
+    for name in theirs:
+        if name == param:
+            out[name] = f"$response.body#/{field}"
+        elif name in own:
+            out[name] = f"$request.path.{name}"
+        else:
+            raise ValueError(f"the link {op.operation_id} -> {target} gives no {name}")
+    return out
+
+
 def _operation(
     op: Operation,
     settings: Settings,
@@ -396,8 +418,8 @@ def _operation(
             }
         }
     links = {
-        name: {"operationId": target, "parameters": {param: "$response.body#/id"}}
-        for name, target, param in op.links
+        name: {"operationId": target, "parameters": _link_parameters(op, target, param, field)}
+        for name, target, param, field in op.links
         if target != op.operation_id
     }
     if links:

@@ -1,12 +1,14 @@
 """A scenario's exact records: read (inline or from files), validated with the API's own
-models and messages, merged by id, and laid over the generated data.
+models and messages, merged by id, and laid over the generated data. Sales orders (``orders``)
+exist only as records: the generated data hold none.
 
 Over generated data a record overlays, field by field, the generated record with its ``id``,
 or is added. A customer whose ``number`` changes takes the generated invoices that named its
 old number along. Whatever the records say, the data keeps its referential integrity: every
-invoice names existing customers, numbers stay unique, an invoice's ``total_sum`` is the sum
-of its rows and a customer's open and due sums are those of its invoices; a record that
-breaks one of these is a problem at the record's line.
+invoice and order names existing customers, numbers stay unique, an invoice's ``total_sum`` is
+the sum of its rows, an order's rows are priced as the books price an invoice's (so its
+invoice has the order's amounts) and a customer's open and due sums are those of its invoices;
+a record that breaks one of these is a problem at the record's line.
 
 A JSON record file is first read as plain values (``parse_plain_json``, marking only where each
 record starts) and validated from them; only a file with a problem is read again, marking every
@@ -26,8 +28,18 @@ from typing import Any, Generic, TypeVar, cast
 import msgspec
 from msgspec import UNSET
 
+from .books import BooksError, row_cents
 from .facts import CustomerFacts, InvoiceFacts, customer_facts, invoice_facts
-from .models import BodyError, Customer, Invoice, Model, complete, decode_body, given_fields
+from .models import (
+    BodyError,
+    Customer,
+    Invoice,
+    Model,
+    SalesOrder,
+    complete,
+    decode_body,
+    given_fields,
+)
 from .scenario_spec import RecordFile, check, display
 from .scenario_yaml import (
     Document,
@@ -40,10 +52,11 @@ from .scenario_yaml import (
 from .store import Dataset, own_children
 from .validation import shape
 
-R = TypeVar("R", Customer, Invoice)
+R = TypeVar("R", Customer, Invoice, SalesOrder)
 PARAMS: dict[str, tuple[type[Model], str]] = {
     "customers": (Customer, "customer"),
     "invoices": (Invoice, "invoice"),
+    "orders": (SalesOrder, "order"),
 }
 
 
@@ -337,7 +350,8 @@ class RecordProblems(Exception):
 
 class OverlayDataset:
     """A dataset whose records are those of ``base`` except the ``customers`` and
-    ``invoices`` given here (complete records), with the same interface as ``base``."""
+    ``invoices`` given here (complete records), with the same interface as ``base``; and
+    the sales orders given (complete, by number: ``store.sales_orders``)."""
 
     def __init__(
         self,
@@ -345,6 +359,7 @@ class OverlayDataset:
         customers: dict[int, Customer],
         invoices: dict[int, Invoice],
         next_account_id: int,
+        orders: dict[int, SalesOrder] | None = None,
     ) -> None:
         self.base = base
         self.seed = base.seed
@@ -352,6 +367,7 @@ class OverlayDataset:
         self.next_account_id = next_account_id
         self._customers = customers
         self._invoices = invoices
+        self.orders: dict[int, SalesOrder] = orders or {}
         self.customers: list[CustomerFacts] = _facts(
             base.customers, {i: customer_facts(r) for i, r in customers.items()}
         )
@@ -383,25 +399,31 @@ def _cents(value: Any) -> int:
     return round((value or 0.0) * 100)
 
 
-def _ident(record: Customer | Invoice) -> int:
+def _ident(record: Customer | Invoice | SalesOrder) -> int:
     """A validated record's id (``validate`` guarantees one)."""
     return cast(int, record.id)
 
 
 def overlay(
-    base: Dataset, customers: Sequence[Located[Customer]], invoices: Sequence[Located[Invoice]]
+    base: Dataset,
+    customers: Sequence[Located[Customer]],
+    invoices: Sequence[Located[Invoice]],
+    orders: Sequence[Located[SalesOrder]] = (),
 ) -> OverlayDataset:
     """``base`` with the records laid over it; RecordProblems when integrity would break."""
     problems: list[str] = []
     laid = _Laying(base)
     laid.customers(customers, problems)
     laid.invoices(invoices, problems)
+    found_orders = _orders(orders, laid.owner, problems)
     if problems:
         raise RecordProblems(problems)
     laid.settle_sums(customers, problems)
     if problems:
         raise RecordProblems(problems)
-    return OverlayDataset(base, laid.changed_customers, laid.changed_invoices, laid.next_account)
+    return OverlayDataset(
+        base, laid.changed_customers, laid.changed_invoices, laid.next_account, found_orders
+    )
 
 
 class _Laying:
@@ -616,6 +638,77 @@ class _Laying:
 
 
 _CUSTOMER_REFERENCES = ("customer_number", "delivery_customer_number", "orderer_customer_number")
+
+
+def _orders(
+    items: Sequence[Located[SalesOrder]], owner: dict[int, int], problems: list[str]
+) -> dict[int, SalesOrder]:
+    """The sales orders, complete, by number: each names existing customers (``owner``: a
+    customer number -> its id, the records laid), numbers are unique (an order without one
+    gets the next free number), its rows point at it and are priced as the books price an
+    invoice's rows, and its ``total`` is their sum (computed when left out)."""
+    by_number: dict[int, int] = {}  # order number -> order id
+    unnumbered: list[SalesOrder] = []
+    done: list[SalesOrder] = []
+    for item in items:
+        order = _priced_order(complete(item.record), given_fields(item.record), item.site, problems)
+        for name in _CUSTOMER_REFERENCES:
+            number = getattr(order, name)
+            if name == "customer_number" and number is None:
+                problems.append(
+                    f"{item.site}: order {order.id}: customer_number is required (every order "
+                    "belongs to a customer)"
+                )
+            elif number is not None and number not in owner:
+                problems.append(f"{item.site}: order {order.id}: {name} {number} names no customer")
+        if not isinstance(order.number, int):
+            unnumbered.append(order)
+            continue
+        if order.number in by_number:
+            problems.append(
+                f"{item.site}: order {order.id}: number {order.number} is also order "
+                f"{by_number[order.number]}'s number"
+            )
+            continue
+        by_number[order.number] = _ident(order)
+        done.append(order)
+    next_number = max(by_number, default=0) + 1
+    for order in unnumbered:
+        done.append(msgspec.structs.replace(order, number=next_number))
+        next_number += 1
+    return {cast(int, order.number): order for order in done}
+
+
+def _priced_order(
+    order: SalesOrder, given: dict[str, Any], site: str, problems: list[str]
+) -> SalesOrder:
+    """The order's rows pointed at it, each ``total`` checked against what the books make of
+    its quantity, unit price and discounts (an invoice made from the order recomputes it),
+    and ``total`` the sum of the rows: computed when left out, checked when given."""
+    rows = []
+    total = 0
+    for index, row in enumerate(order.rows):
+        try:
+            row_total = row_cents(row, f"rows[{index}]")
+        except BooksError as error:
+            for key, messages in error.model_state.items():
+                problems.extend(f"{site}: order {order.id}: {key}: {m}" for m in messages)
+            continue
+        if _cents(row.total) != row_total:
+            problems.append(
+                f"{site}: order {order.id}: rows[{index}].total {row.total} is not its quantity "
+                f"x unit_price less its discounts ({row_total / 100})"
+            )
+        total += row_total
+        rows.append(
+            row if row.order_id == order.id else msgspec.structs.replace(row, order_id=order.id)
+        )
+    if "total" in given and given["total"] is not None and _cents(given["total"]) != total:
+        problems.append(
+            f"{site}: order {order.id}: total {given['total']} is not the sum of its rows' "
+            f"total ({total / 100}); leave total out to have it computed"
+        )
+    return msgspec.structs.replace(order, rows=rows, total=total / 100)
 
 
 def _follow(invoice: Invoice, renumbered: dict[int, int], given: dict[str, Any]) -> dict[str, Any]:

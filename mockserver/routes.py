@@ -84,7 +84,10 @@ UI_ASSETS = {
 }
 
 Parameter = tuple[str, str, dict[str, Any]]  # (name, description, JSON Schema)
-Link = tuple[str, str, str]  # (name, target operation id, its path parameter)
+# An OpenAPI link from an operation's answer: (name, target operation id, the target's path
+# parameter the answer gives, the answer's field holding it). The target's other path
+# parameters are the request's own of the same name (``mockserver.openapi``).
+Link = tuple[str, str, str, str]
 
 
 @dataclass(frozen=True)
@@ -126,11 +129,35 @@ def _int32() -> dict[str, Any]:
     return {"type": "integer", "format": "int32", "minimum": INT32_MIN, "maximum": INT32_MAX}
 
 
-_ID_LINKS = (
-    ("GetCustomer", "getCustomer", "customer_id"),
-    ("UpdateCustomer", "updateCustomer", "customer_id"),
-    ("AddCustomerAccount", "addCustomerAccount", "customer_id"),
+_ID_LINKS: tuple[Link, ...] = (
+    ("GetCustomer", "getCustomer", "customer_id", "id"),
+    ("UpdateCustomer", "updateCustomer", "customer_id", "id"),
+    ("AddCustomerAccount", "addCustomerAccount", "customer_id", "id"),
 )
+# A new customer: everything that takes a customer's id (the stateful tests' data).
+_CUSTOMER_LINKS: tuple[Link, ...] = (
+    *_ID_LINKS,
+    *(
+        (name[0].upper() + name[1:], name, "customer_id", "id")
+        for name in (
+            "addCustomerAgreement", "addCustomerContact", "addCustomerText",
+            "addCustomerCirculation", "addCustomerTransaction", "getCustomerTransactions",
+            "listContacts", "createContact",
+        )
+    ),
+)  # fmt: skip
+_CONTACT_LINKS: tuple[Link, ...] = (
+    ("DeleteCustomerContact", "deleteCustomerContact", "contact_id", "id"),
+    ("UpdateContact", "updateContact", "customer_id", "id"),  # the route's id is the contact's
+)
+# A new invoice: everything that takes an invoice's id.
+_INVOICE_LINKS: tuple[Link, ...] = tuple(
+    (name[0].upper() + name[1:], name, "id", "id")
+    for name in (
+        "getInvoice", "deleteInvoice", "createInvoiceRow", "createInvoicePayment",
+        "createInvoiceLink",
+    )
+)  # fmt: skip
 _CUSTOMER_ID = (("customer_id", "Customer ID given in route", _int32()),)
 _INVOICE_ID = (("id", "Invoice ID given in route", _int32()),)
 _INVOICE_BODY_ERRORS = (400, 401, 413, 415)
@@ -220,7 +247,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "createCustomer", TAG_CUSTOMER, "Create a customer",
         "The server assigns `id`, `number`, `created` and `modified`, ignoring any given.",
         body=Customer, body_description="A customer payload", answer=Customer,
-        errors=(400, 401, 413, 415), protected=True, links=_ID_LINKS,
+        errors=(400, 401, 413, 415), protected=True, links=_CUSTOMER_LINKS,
     ),
     Operation(
         "GET", "/api/customers/base", "customers.list_base",
@@ -249,6 +276,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Assigns `account_id`, sets `customer_id` and appends the account to the customer.",
         path_params=_CUSTOMER_ID, body=CustomerAccount, body_description="A account payload",
         answer=CustomerAccount, errors=(400, 401, 404, 413, 415), protected=True,
+        links=(("DeleteCustomerAccount", "deleteCustomerAccount", "account_id", "account_id"),),
     ),
     # --- customer sub-resources, transactions, groups, contacts (issue 15; customer_parts.py) ---
     Operation(
@@ -259,6 +287,10 @@ OPERATIONS: tuple[Operation, ...] = (
         "stamps the customer's `modified`.",
         path_params=_CUSTOMER_ID, body=CustomerAgreement, body_description="An agreement",
         answer=CustomerAgreement, errors=_PART_BODY_ERRORS, protected=True,
+        links=(
+            ("AddCustomerAgreementProduct", "addCustomerAgreementProduct", "agreement_id", "id"),
+            ("DeleteCustomerAgreement", "deleteCustomerAgreement", "agreement_id", "id"),
+        ),
     ),
     Operation(
         "POST", "/api/customers/{customer_id}/agreements/{agreement_id}/products",
@@ -269,6 +301,8 @@ OPERATIONS: tuple[Operation, ...] = (
         path_params=(*_CUSTOMER_ID, _param("agreement_id", "Agreement ID given in route")),
         body=CustomerAgreementProduct, body_description="An agreement product",
         answer=CustomerAgreementProduct, errors=_PART_BODY_ERRORS, protected=True,
+        links=(("DeleteCustomerAgreementProduct", "deleteCustomerAgreementProduct",
+                "agreement_product_id", "agreement_product_id"),),
     ),
     Operation(
         "DELETE", "/api/customers/{customer_id}/agreements/products/{agreement_product_id}",
@@ -336,6 +370,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "and `person_name` to the name of `person_number`.",
         path_params=_CUSTOMER_ID, body=CustomerTransaction, body_description="A transaction",
         answer=CustomerTransaction, errors=_PART_BODY_ERRORS, protected=True,
+        links=(("DeleteCustomerTransaction", "deleteCustomerTransaction", "transaction_id",
+                "id"),),
     ),
     Operation(
         "DELETE", "/api/customers/{customer_id}/transactions/{transaction_id}",
@@ -351,7 +387,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Assigns `id`, sets `customer_id` to the route's and points the attributes at the "
         "contact.",
         path_params=_CUSTOMER_ID, body=CustomerContact, body_description="A contact",
-        answer=CustomerContact, errors=_PART_BODY_ERRORS, protected=True,
+        answer=CustomerContact, errors=_PART_BODY_ERRORS, protected=True, links=_CONTACT_LINKS,
     ),
     Operation(
         "DELETE", "/api/customers/{customer_id}/contacts/{contact_id}", "parts.delete_contact",
@@ -372,6 +408,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "Assigns `id` and sets `customer_id`.",
         path_params=_CUSTOMER_ID, body=CustomerCirculation, body_description="A circulation",
         answer=CustomerCirculation, errors=_PART_BODY_ERRORS, protected=True,
+        links=(("DeleteCustomerCirculation", "deleteCustomerCirculation", "circulation_id",
+                "id"),),
     ),
     Operation(
         "DELETE", "/api/customers/{customer_id}/circulations/{circulation_id}",
@@ -394,7 +432,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "createContact", TAG_CONTACT, "Create a new contact for given Customer Id",
         "As `POST /api/customers/{customer_id}/contacts`.",
         path_params=_CUSTOMER_ID, body=CustomerContact, body_description="A contact",
-        answer=CustomerContact, errors=_PART_BODY_ERRORS, protected=True,
+        answer=CustomerContact, errors=_PART_BODY_ERRORS, protected=True, links=_CONTACT_LINKS,
     ),
     Operation(
         "PUT", "/api/contacts/{customer_id}", "contacts.update",
@@ -429,7 +467,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "`total_sum`, `state` and the customer's open and due sums are computed. "
         "`customer_number` must name a customer.",
         body=Invoice, body_description="An invoice payload", answer=Invoice,
-        errors=_INVOICE_BODY_ERRORS, protected=True,
+        errors=_INVOICE_BODY_ERRORS, protected=True, links=_INVOICE_LINKS,
     ),
     Operation(
         "PUT", "/api/invoices", "invoice_writes.update",
@@ -440,6 +478,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "`modified_date` stamped.",
         body=Invoice, body_description="An invoice payload", body_requires=("id",),
         answer=Invoice, errors=(*_INVOICE_BODY_ERRORS, 404), protected=True,
+        links=(("GetInvoice", "getInvoice", "id", "id"),),
     ),
     Operation(
         "DELETE", "/api/invoices/{id}", "invoice_writes.delete",
@@ -451,10 +490,11 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "POST", "/api/invoices/order/{number}", "invoice_writes.from_order",
         "createInvoiceFromSalesOrder", TAG_INVOICE, "Create invoice based on salesorder",
-        "The mock holds no sales orders: every number is a 404 (a scenario rule may answer "
-        "instead).",
+        "Creates an invoice from the sales order, as `POST /api/invoices` creates one (dated "
+        "today), once per tenant: an order already invoiced is a 400. The generated data hold "
+        "no sales orders (a scenario's `records.orders` may): an unknown number is a 404.",
         path_params=(("number", "Sales order number", _int32()),),
-        answer=Invoice, errors=(400, 401, 404), protected=True,
+        answer=Invoice, errors=(400, 401, 404), protected=True, links=_INVOICE_LINKS,
     ),
     Operation(
         "POST", "/api/invoices/{id}/row", "invoice_writes.add_row",
@@ -463,6 +503,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "unit price and discounts, and the invoice's `total_sum` follows. Answers the row.",
         path_params=_INVOICE_ID, body=InvoiceRow, body_description="An invoice row payload",
         answer=InvoiceRow, errors=(*_INVOICE_BODY_ERRORS, 404), protected=True,
+        links=(("DeleteInvoiceRow", "deleteInvoiceRow", "row_id", "id"),),
     ),
     Operation(
         "POST", "/api/invoices/{id}/payment", "invoice_writes.add_payment",
@@ -472,6 +513,7 @@ OPERATIONS: tuple[Operation, ...] = (
         path_params=_INVOICE_ID, body=InvoicePayment,
         body_description="An invoice payment payload", answer=InvoicePayment,
         errors=(*_INVOICE_BODY_ERRORS, 404), protected=True,
+        links=(("DeleteInvoicePayment", "deleteInvoicePayment", "payment_id", "id"),),
     ),
     Operation(
         "POST", "/api/invoices/{id}/link", "invoice_writes.add_link",
@@ -479,6 +521,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Assigns `id` and sets `object_id` to the invoice. Answers the link.",
         path_params=_INVOICE_ID, body=InvoiceLink, body_description="A link payload",
         answer=InvoiceLink, errors=(*_INVOICE_BODY_ERRORS, 404), protected=True,
+        links=(("DeleteInvoiceLink", "deleteInvoiceLink", "link_id", "id"),),
     ),
     Operation(
         "DELETE", "/api/invoices/{id}/row/{row_id}", "invoice_writes.delete_row",

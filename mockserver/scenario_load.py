@@ -12,14 +12,14 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
 
 from . import records
 from .datagen import generate
-from .models import Customer, Invoice
+from .models import Customer, Invoice, SalesOrder
 from .records import Located, RecordProblems, RefPolicy
 from .routes import API_TEMPLATES, LIST_FILTERS
 from .rules import ApiRoutes, Rule, compile_rule
@@ -57,6 +57,7 @@ class Scenario:
     replace: bool
     sources: tuple[str, ...]
     data_site: str | None = None
+    orders: tuple[Located[SalesOrder], ...] = ()
 
     @property
     def name(self) -> str | None:
@@ -64,7 +65,7 @@ class Scenario:
 
     @property
     def has_records(self) -> bool:
-        return self.replace or bool(self.customers) or bool(self.invoices)
+        return self.replace or bool(self.customers) or bool(self.invoices) or bool(self.orders)
 
     @property
     def sets_data(self) -> bool:
@@ -87,6 +88,7 @@ class _Part:
     data_site: str | None
     replace_site: str | None
     refs: RefPolicy | None = None  # where its rules' ``respond.$ref`` may read from
+    orders: list[Located[SalesOrder]] = field(default_factory=list)
 
 
 def load_files(
@@ -197,9 +199,15 @@ def _read_part(
                 rules.append((rule, document, ("rules", index)))
     customers: list[Located[Customer]] = []
     invoices: list[Located[Invoice]] = []
+    orders: list[Located[SalesOrder]] = []
     raw_records = value.get("records")
     if isinstance(raw_records, dict):
-        for kind, into in (("customers", customers), ("invoices", invoices)):
+        kinds: tuple[tuple[str, list[Located[Any]]], ...] = (
+            ("customers", customers),
+            ("invoices", invoices),
+            ("orders", orders),
+        )
+        for kind, into in kinds:
             found_records = records.read(
                 kind, raw_records.get(kind), document, ("records", kind), refs, problems
             )
@@ -219,6 +227,7 @@ def _read_part(
         data_site=document.where(("data",)) if "data" in value else None,
         replace_site=replace_site,
         refs=refs,
+        orders=orders,
     )
 
 
@@ -260,9 +269,11 @@ def _combine(parts: Sequence[_Part], problems: list[str], sources: Sequence[str]
     specs = [part.spec for part in parts if part.spec is not None]
     customers: list[Located[Customer]] = []
     invoices: list[Located[Invoice]] = []
+    orders: list[Located[SalesOrder]] = []
     for part in parts:
         customers = records.merge(customers, part.customers)
         invoices = records.merge(invoices, part.invoices)
+        orders = records.merge(orders, part.orders)
     data_specs = [s.data for s in specs if s.data is not None]
     data = (
         DataSpec(
@@ -303,6 +314,7 @@ def _combine(parts: Sequence[_Part], problems: list[str], sources: Sequence[str]
         replace=replace,
         sources=tuple(part.source for part in parts),
         data_site=data_site,
+        orders=tuple(orders),
     )
 
 
@@ -345,6 +357,7 @@ def data_key(settings: Settings, scenario: Scenario | None) -> DataKey:
                 scenario.replace,
                 [item.record for item in scenario.customers],
                 [item.record for item in scenario.invoices],
+                [item.record for item in scenario.orders],
             ]
         )
     return (*data_size(settings, scenario), fingerprint)
@@ -372,7 +385,7 @@ def build_dataset(
     if scenario is None or not scenario.has_records:
         return base
     try:
-        return records.overlay(base, scenario.customers, scenario.invoices)
+        return records.overlay(base, scenario.customers, scenario.invoices, scenario.orders)
     except RecordProblems as error:
         raise ScenarioError(error.problems, scenario.sources) from None
 

@@ -63,6 +63,7 @@ def _record_item(model: str) -> dict[str, Any]:
 
 CustomerItem = Annotated[dict[str, Any], Meta(extra_json_schema=_record_item("Customer"))]
 InvoiceItem = Annotated[dict[str, Any], Meta(extra_json_schema=_record_item("Invoice"))]
+OrderItem = Annotated[dict[str, Any], Meta(extra_json_schema=_record_item("SalesOrder"))]
 
 
 class RecordFile(Spec):
@@ -74,11 +75,14 @@ class RecordFile(Spec):
 
 class RecordsSpec(Spec):
     """Exact records: each overlays field by field the generated record with its ``id`` or
-    is added; with ``replace: true`` the data holds these records only."""
+    is added; with ``replace: true`` the data holds these records only. ``orders`` are sales
+    orders (``POST /api/invoices/order/{number}`` invoices one): the generated data hold
+    none."""
 
     replace: bool | None = None
     customers: list[CustomerItem] = []
     invoices: list[InvoiceItem] = []
+    orders: list[OrderItem] = []
 
 
 class AuthSpec(Spec):
@@ -446,7 +450,7 @@ def json_schema() -> dict[str, Any]:
     """The JSON Schema of a scenario file, from the same Structs the loader uses. Record
     models forbid unknown keys here because the loader does (the API itself ignores them)."""
     (root, *_), components = msgspec.json.schema_components(
-        [ScenarioSpec, RecordFile, models.Customer, models.Invoice],
+        [ScenarioSpec, RecordFile, models.Customer, models.Invoice, models.SalesOrder],
         ref_template="#/$defs/{name}",
     )
     for name, component in components.items():

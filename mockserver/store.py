@@ -13,7 +13,7 @@ regenerated. Nothing here knows HTTP.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -25,6 +25,7 @@ from .models import (
     Customer,
     CustomerAccount,
     Invoice,
+    SalesOrder,
     complete,
     given_fields,
 )
@@ -49,6 +50,15 @@ class Dataset(Protocol):
 
     def customer(self, record_id: int) -> Customer: ...
     def invoice(self, record_id: int) -> Invoice: ...
+
+
+def sales_orders(dataset: object) -> Mapping[int, SalesOrder]:
+    """The sales orders a dataset holds, complete, by ``number``: only those a scenario's
+    records give (``orders`` of a ``RecordDataset`` or ``records.OverlayDataset``); generated
+    data hold none. Read-only: whether a tenant has invoiced one is the tenant's
+    (``mockserver.books``)."""
+    orders = getattr(dataset, "orders", None)
+    return orders if isinstance(orders, Mapping) else {}
 
 
 def own_children(record: Customer, next_account_id: int) -> tuple[Customer, int]:
@@ -245,7 +255,8 @@ class Store:
 
 class RecordDataset:
     """A dataset of exactly these records (a scenario's ``replace: true``, tests' own data):
-    the same interface as a generated ``Dataset``."""
+    the same interface as a generated ``Dataset``, and the sales orders ``orders`` (by
+    number; each needs one) that ``POST /api/invoices/order/{number}`` invoices."""
 
     def __init__(
         self,
@@ -253,6 +264,7 @@ class RecordDataset:
         invoices: Iterable[Invoice],
         seed: int = 0,
         reference_date: datetime | None = None,
+        orders: Iterable[SalesOrder] = (),
     ) -> None:
         self.seed = seed
         self.reference_date = reference_date or datetime(2025, 7, 1, tzinfo=UTC)
@@ -267,6 +279,9 @@ class RecordDataset:
             if isinstance(a.account_id, int)
         ]
         self.next_account_id = max(account_ids, default=0) + 1
+        self.orders: dict[int, SalesOrder] = {
+            o.number: complete(o) for o in orders if isinstance(o.number, int)
+        }
 
     def customer(self, record_id: int) -> Customer:
         return self._customers[record_id]

@@ -332,17 +332,111 @@ def test_session_security_follows_the_auth_mode(auth: str, security: Any) -> Non
             assert "401" not in operation["responses"]
 
 
+def _links(document: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    links: dict[str, Any] = document["paths"][path][method]["responses"]["200"]["links"]
+    return links
+
+
 def test_links_chain_create_get_update_and_add_account(document: dict[str, Any]) -> None:
-    created = document["paths"]["/api/customers"]["post"]["responses"]["200"]["links"]
+    created = _links(document, "post", "/api/customers")
+    by_id = {"customer_id": "$response.body#/id"}
     assert created == {
-        name: {"operationId": target, "parameters": {"customer_id": "$response.body#/id"}}
+        name: {"operationId": target, "parameters": by_id}
         for name, target in (("GetCustomer", "getCustomer"), ("UpdateCustomer", "updateCustomer"),
-                             ("AddCustomerAccount", "addCustomerAccount"))
+                             ("AddCustomerAccount", "addCustomerAccount"),
+                             ("AddCustomerAgreement", "addCustomerAgreement"),
+                             ("AddCustomerContact", "addCustomerContact"),
+                             ("AddCustomerText", "addCustomerText"),
+                             ("AddCustomerCirculation", "addCustomerCirculation"),
+                             ("AddCustomerTransaction", "addCustomerTransaction"),
+                             ("GetCustomerTransactions", "getCustomerTransactions"),
+                             ("ListContacts", "listContacts"), ("CreateContact", "createContact"))
     }  # fmt: skip
-    updated = document["paths"]["/api/customers/{customer_id}"]["put"]["responses"]["200"]
-    assert set(updated["links"]) == {"GetCustomer", "AddCustomerAccount"}
+    updated = _links(document, "put", "/api/customers/{customer_id}")
+    assert set(updated) == {"GetCustomer", "AddCustomerAccount"}
     ids = {op["operationId"] for _, _, op in _operations(document)}
     assert len(ids) == len(list(_operations(document)))  # unique
+
+
+def test_links_lead_from_each_create_to_what_reads_or_deletes_it(
+    document: dict[str, Any],
+) -> None:
+    """Stateful testing's data: every add links to its delete, the parents' ids passed on
+    from the request's path, the new id from the answer's own field."""
+    in_path = {"customer_id": "$request.path.customer_id"}
+    assert _links(document, "post", "/api/customers/{customer_id}/accounts") == {
+        "DeleteCustomerAccount": {
+            "operationId": "deleteCustomerAccount",
+            "parameters": {**in_path, "account_id": "$response.body#/account_id"},
+        }
+    }
+    assert _links(document, "post", "/api/customers/{customer_id}/agreements") == {
+        "AddCustomerAgreementProduct": {
+            "operationId": "addCustomerAgreementProduct",
+            "parameters": {**in_path, "agreement_id": "$response.body#/id"},
+        },
+        "DeleteCustomerAgreement": {
+            "operationId": "deleteCustomerAgreement",
+            "parameters": {**in_path, "agreement_id": "$response.body#/id"},
+        },
+    }
+    products = _links(
+        document, "post", "/api/customers/{customer_id}/agreements/{agreement_id}/products"
+    )
+    assert products["DeleteCustomerAgreementProduct"]["parameters"] == {
+        **in_path,
+        "agreement_product_id": "$response.body#/agreement_product_id",
+    }
+    for path in ("/api/customers/{customer_id}/contacts", "/api/contacts/{customer_id}"):
+        assert _links(document, "post", path) == {
+            "DeleteCustomerContact": {
+                "operationId": "deleteCustomerContact",
+                "parameters": {**in_path, "contact_id": "$response.body#/id"},
+            },
+            # PUT /api/contacts/{customer_id}: the route's id is the contact's
+            "UpdateContact": {
+                "operationId": "updateContact",
+                "parameters": {"customer_id": "$response.body#/id"},
+            },
+        }
+    invoice_links = {
+        name: {"operationId": target, "parameters": {"id": "$response.body#/id"}}
+        for name, target in (("GetInvoice", "getInvoice"), ("DeleteInvoice", "deleteInvoice"),
+                             ("CreateInvoiceRow", "createInvoiceRow"),
+                             ("CreateInvoicePayment", "createInvoicePayment"),
+                             ("CreateInvoiceLink", "createInvoiceLink"))
+    }  # fmt: skip
+    assert _links(document, "post", "/api/invoices") == invoice_links
+    assert _links(document, "post", "/api/invoices/order/{number}") == invoice_links
+    assert _links(document, "put", "/api/invoices") == {"GetInvoice": invoice_links["GetInvoice"]}
+    for child, param in (("row", "row_id"), ("payment", "payment_id"), ("link", "link_id")):
+        name = "DeleteInvoice" + child.capitalize()
+        assert _links(document, "post", f"/api/invoices/{{id}}/{child}") == {
+            name: {
+                "operationId": name[0].lower() + name[1:],
+                "parameters": {"id": "$request.path.id", param: "$response.body#/id"},
+            }
+        }
+
+
+def test_every_link_names_an_operation_and_each_of_its_path_parameters(
+    document: dict[str, Any],
+) -> None:
+    by_id = {op["operationId"]: (path, op) for _, path, op in _operations(document)}
+    linked = 0
+    for _, path, op in _operations(document):
+        for link in op["responses"].get("200", {}).get("links", {}).values():
+            _, target = by_id[link["operationId"]]
+            wanted = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
+            assert set(link["parameters"]) == wanted, (path, link)
+            for expression in link["parameters"].values():
+                name = expression.removeprefix("$request.path.")
+                assert expression.startswith("$response.body#/") or f"{{{name}}}" in path, (
+                    path,
+                    link,
+                )
+            linked += 1
+    assert linked >= 30
 
 
 def test_admin_endpoints_have_their_own_tag(document: dict[str, Any]) -> None:

@@ -179,6 +179,44 @@ def test_base_never_binds_as_a_customer_id(base_path: str) -> None:
         }
 
 
+@pytest.mark.parametrize("base_path", ["", BASE])
+def test_a_route_word_elsewhere_is_an_id_where_no_literal_route_stands_beside_it(
+    base_path: str,
+) -> None:
+    """``/api/customers/transactions/accounts``: ``transactions`` is a literal only in routes
+    of other shapes (``/api/customers/transactions``, ``.../transactions/attributes``), so no
+    route takes the path from ``/api/customers/{customer_id}/accounts``, which matches it with
+    ``customer_id`` = ``transactions`` and answers POST only. ASP.NET answers a method a
+    matching template lacks with a 405 (as for ``/api/customers/1/accounts``), the template's
+    own method with its binding error; a 404 is for a path no template matches at all."""
+    with TestClient(_app(base_path=base_path)) as client:
+        for path in ("/api/customers/transactions/accounts", "/api/customers/1/accounts"):
+            answer = client.get(base_path + path)
+            assert (answer.status_code, answer.json()) == (
+                405,
+                {"Message": "The requested resource does not support http method 'GET'."},
+            )
+            assert answer.headers["allow"] == "POST"
+        posted = client.post(f"{base_path}/api/customers/transactions/accounts", json={})
+        assert (posted.status_code, posted.json()) == (
+            400,
+            {
+                "Message": wire.INVALID,
+                "ModelState": {
+                    "customer_id": ["The value 'transactions' is not valid for customer_id."]
+                },
+            },
+        )
+        for path in ("/api/customers/transactions/nothing", "/api/customers/transactions/7"):
+            missing = client.get(base_path + path)
+            assert (missing.status_code, missing.json()) == (
+                404,
+                {"Message": wire.not_found(base_path + path)},
+            )
+        put = client.put(f"{base_path}/api/customers/transactions/attributes", json={})
+        assert (put.status_code, put.headers["allow"]) == (405, "GET, HEAD")
+
+
 def test_importing_the_app_registers_no_process_wide_convertor() -> None:
     assert "customer_id" not in CONVERTOR_TYPES
     assert set(CONVERTOR_TYPES) == {"str", "path", "int", "float", "uuid"}

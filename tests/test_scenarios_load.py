@@ -69,7 +69,8 @@ def test_unknown_keys_anywhere_are_errors() -> None:
         "s.yaml:3:35: rules[0].when: unknown key 'evry'; did you mean 'every'?",
     ]
     assert problems("records: {other: []}\nauth: {ttl: 5}\n") == [
-        "s.yaml:1:11: records: unknown key 'other'; the keys are: replace, customers, invoices",
+        "s.yaml:1:11: records: unknown key 'other'; the keys are: replace, customers, invoices, "
+        "orders",
         "s.yaml:2:8: auth: unknown key 'ttl'; the keys are: session_ttl_s",
     ]
 

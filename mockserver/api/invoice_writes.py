@@ -1,5 +1,6 @@
 """``/api/invoices`` writes: create, update (the id in the body), delete; add and delete rows,
-payments and links; create from a sales order (the mock has none: always a 404).
+payments and links; create from a sales order (only a scenario's records hold any: an unknown
+number is a 404, an order the tenant has invoiced already a 400).
 
 Each handler reads the path and the body, then asks ``mockserver.books`` to write in the
 caller's tenant; what the books refuse becomes the API's 400 (``ModelState`` naming the field)
@@ -21,7 +22,6 @@ from ..books import (
     Books,
     BooksError,
     Missing,
-    order_missing,
 )
 from ..models import Invoice, InvoicePayment, InvoiceRow, Link, Model
 from .common import ApiError, invalid, model_response, path_id, read_body, tenant_of
@@ -129,8 +129,11 @@ async def delete_link(request: Request) -> Response:
 
 
 async def from_order(request: Request) -> Response:
-    """The mock holds no sales orders, so no order number is known (a scenario rule may
-    answer this route instead)."""
-    tenant_of(request)  # the session is checked first, as on every protected route
+    """Invoice the sales order the route's number names, once per tenant. The generated data
+    hold no orders (a scenario's ``records.orders`` may); any body is ignored."""
+    books = _books(request)  # the session is checked first, as on every protected route
     number = path_id(request, "number")
-    raise _refused(order_missing(number))
+    try:
+        return _answer(books.from_order(number))
+    except (BooksError, Missing) as error:
+        raise _refused(error) from None
