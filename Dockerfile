@@ -12,7 +12,11 @@
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 # Build stage: the locked dependencies (requirements/runtime.lock, hashes checked, wheels only),
-# then the package itself, into a virtual environment.
+# then the package itself, into a virtual environment. The lock holds the redis extra too
+# (redis-py), so that one image serves alone (MOCKSERVER_STATE=memory, the default) or as a
+# replica of a fleet (MOCKSERVER_STATE=redis://HOST:PORT/DB, MOCKSERVER_WORKERS=N). The package
+# goes in with --no-deps, naming its extra: every dependency is the lock's, pip check proves
+# they satisfy the package's requirements, and the import proves the extra's client is there.
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -22,8 +26,9 @@ RUN python -m venv /opt/mockserver \
     && /opt/mockserver/bin/pip install --require-hashes --only-binary=:all: -r requirements/runtime.lock
 COPY pyproject.toml README.md ./
 COPY mockserver ./mockserver
-RUN /opt/mockserver/bin/pip install --no-deps . \
+RUN /opt/mockserver/bin/pip install --no-deps ".[redis]" \
     && /opt/mockserver/bin/pip check \
+    && /opt/mockserver/bin/python -c "import redis.asyncio" \
     && /opt/mockserver/bin/pip uninstall --yes pip setuptools
 
 # Final stage: the base image and the environment (the package carries its example scenarios

@@ -332,6 +332,24 @@ async def _server_error(request: Request, error: Exception) -> Response:
     return Response(encode(ErrorBody(Message=SERVER_ERROR)), 500, media_type=JSON)
 
 
+def _fleet_middleware(state: State, fleet: Any) -> list[Middleware]:
+    """The fleet's middleware, for a fleet's process (none in memory)."""
+    if fleet is None:
+        return []
+    from functools import partial as bind
+
+    from .fleet import restart_state
+    from .fleet.middleware import FleetMiddleware
+
+    fleet.restart = bind(restart_state, state)
+    state.fleet = fleet
+
+    def pristine() -> bool:
+        return state.scenario.active is state.scenario.startup
+
+    return [Middleware(FleetMiddleware, state=state, fleet=fleet, pristine=pristine)]
+
+
 def create_app(
     settings: Settings | None = None,
     dataset: Dataset | None = None,
@@ -342,7 +360,22 @@ def create_app(
     """The mock server for ``settings``; ``dataset`` or ``store`` skip generating data,
     ``startup`` the loading of the ``--scenario`` files (already loaded by the caller), and
     ``clock`` replaces the system's (``state.build_state``)."""
-    state = build_state(settings, dataset=dataset, store=store, startup=startup, clock=clock)
+    settings = settings or Settings()
+    fleet = journal = None
+    if settings.state != "memory":  # a fleet's process (mockserver.fleet): needs redis
+        from .fleet import open_fleet
+        from .replay import PinnedClock
+        from .scenarios import load_startup
+
+        if clock is not None:
+            raise ValueError("a fleet's processes run on the wall clock: no other clock")
+        if startup is None:
+            startup = load_startup(settings)
+        fleet, journal = open_fleet(settings, startup)
+        clock = PinnedClock()
+    state = build_state(
+        settings, dataset=dataset, store=store, startup=startup, clock=clock, journal=journal
+    )
     settings = state.settings
     if settings.upstream:  # the bridge only when asked for: it needs httpx
         from .bridge.passthrough import passthrough_of
@@ -366,6 +399,7 @@ def create_app(
         ),
         Middleware(PathNormalizer, base_path=settings.base_path),
         Middleware(AdminGuard, state=state),
+        *_fleet_middleware(state, fleet),
         Middleware(ScenarioRules, state=state),
         Middleware(ReadLane, lanes=lanes),
     ]
@@ -378,4 +412,9 @@ def create_app(
     app.router.default = unrouted
     app.lanes = lanes
     app.state.mock = state
+    if state.fleet is not None:
+        # A fleet's process replays the log from the moment it joins, before any request: its
+        # middleware (what replays run through) and the application must be there already.
+        state.fleet.app = app
+        app.middleware_stack = app.build_middleware_stack()
     return app

@@ -21,6 +21,7 @@ from .api.guard import STARTUP_NOTICE, is_loopback_host
 from .app import create_app
 from .bridge import drift_cli, record_cli
 from .scenarios import (
+    Scenario,
     ScenarioError,
     available,
     check_data,
@@ -28,14 +29,24 @@ from .scenarios import (
     load_startup,
     summary,
 )
-from .serving import Loading, run, settle_heap, uvicorn_config
-from .settings import OPTIONS, Option, Settings, SettingsError, defaults, from_sources
+from .serving import Loading, WorkersFailed, run, settle_heap, stopped, supervise, uvicorn_config
+from .settings import (
+    OPTIONS,
+    Option,
+    Settings,
+    SettingsError,
+    defaults,
+    from_sources,
+    shown_state,
+)
 
 EXIT_OK, EXIT_INVALID_SCENARIO, EXIT_BAD_FLAG, EXIT_CANNOT_BIND = 0, 1, 2, 3
+EXIT_WORKERS_FAILED = 1  # serve --workers: a worker keeps stopping right after it starts
 EXIT_CODES = """\
 exit status:
   0  served until stopped (SIGINT or SIGTERM), or every file valid
-  1  a scenario is invalid (every problem printed as FILE:LINE:COLUMN: message)
+  1  a scenario is invalid (every problem printed as FILE:LINE:COLUMN: message), or
+     a worker of --workers keeps stopping as soon as it starts
   2  a flag or MOCKSERVER_* variable has a bad value, or an unknown flag
   3  cannot listen on the host and port (in use, or not an address of this machine)"""
 
@@ -45,8 +56,10 @@ class CannotBind(OSError):
 
 
 def _shown_default(option: Option, value: object) -> str:
-    """The default as a person reads it: no Python reprs (``()``, ``''``), never a secret."""
-    if option.secret:
+    """The default as a person reads it: no Python reprs (``()``, ``''``). Defaults are never
+    secret, what is given may be: a secret option without a default says it is never shown
+    (one with a default, ``--state memory``, says so in its help)."""
+    if option.secret and value in ((), "", None):
         return "none; never shown"
     if value is False or value in ((), "", None):
         return "none"
@@ -191,24 +204,62 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+# Connections that wait for a worker to accept them (uvicorn's own default backlog).
+BACKLOG = 2048
+
+
 def serve(settings: Settings) -> None:
+    settings.check()  # options that do not go together (--workers 3 on memory): exit status 2
     startup = load_startup(settings)  # ScenarioError here: an invalid one never opens the socket
     if settings.upstream:  # missing credentials: one line and exit status 2, nothing served
         from .bridge.upstream import Credentials
 
         Credentials.from_env()
+    if settings.state != "memory":  # a fleet it may not join: one line, exit 2, nothing served
+        from .fleet import join_fleet
+
+        join_fleet(settings, startup)
     sock = listen(settings.host, settings.port)  # CannotBind: nothing started either
     port = sock.getsockname()[1]
     if not settings.admin_token and not is_loopback_host(settings.host):
         print(STARTUP_NOTICE, file=sys.stderr, flush=True)
+    with sock:
+        if settings.workers == 1:  # this process serves: no fork, no supervisor
+            _serve_on(sock, port, settings, startup, "mockserver")
+            return
+        # Several processes: this one binds and listens (so a connection waits in the backlog
+        # until a worker accepts it) and supervises; each worker builds its own application
+        # after the fork (serving.supervise) and serves the inherited socket.
+        sock.listen(BACKLOG)
+        print(
+            f"mockserver: {settings.workers} worker processes share "
+            f"http://{settings.host}:{port}{settings.base_path} "
+            f"(state {shown_state(settings.state)})",
+            file=sys.stderr,
+            flush=True,
+        )
+        count = settings.workers
+
+        def work(number: int) -> None:
+            _serve_on(sock, port, settings, startup, f"mockserver[worker {number}/{count}]")
+
+        supervise(count, work)
+
+
+def _serve_on(
+    sock: socket.socket, port: int, settings: Settings, startup: Scenario | None, name: str
+) -> None:
+    """Build the application (in a thread, serving 503s meanwhile) and serve it on ``sock``
+    until SIGINT or SIGTERM, in this process; ``name`` starts its lines."""
     failures: list[BaseException] = []
 
     def ready(app: Starlette) -> None:
         settle_heap()
         dataset = app.state.mock.store.dataset
+        shared = "" if settings.state == "memory" else f" (state {shown_state(settings.state)})"
         print(
-            f"mockserver: {len(dataset.customers)} customers, {len(dataset.invoices)} invoices "
-            f"(seed {dataset.seed}) on http://{settings.host}:{port}{settings.base_path}",
+            f"{name}: {len(dataset.customers)} customers, {len(dataset.invoices)} invoices "
+            f"(seed {dataset.seed}) on http://{settings.host}:{port}{settings.base_path}{shared}",
             file=sys.stderr,
             flush=True,
         )
@@ -221,8 +272,11 @@ def serve(settings: Settings) -> None:
     loading = Loading(lambda: create_app(settings, startup=startup), ready, failed)
     server = uvicorn.Server(uvicorn_config(loading, settings.with_changes(port=port)))
     loading.start()
-    with sock:
+    try:
         run(server, [sock])
+    finally:  # also when run ends with SystemExit (a signal)
+        if loading.app is not None:
+            stopped(loading.app)
     if failures:
         raise failures[0]
 
@@ -268,6 +322,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except CannotBind as error:
             print(f"mockserver: error: {error}", file=sys.stderr)
             return EXIT_CANNOT_BIND
+        except WorkersFailed as error:
+            print(f"mockserver: error: {error}", file=sys.stderr)
+            return EXIT_WORKERS_FAILED
         except ValueError as error:
             print(f"mockserver: error: {error}", file=sys.stderr)
             return EXIT_BAD_FLAG

@@ -30,6 +30,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .rules import JSON_TYPE, Fault
 
 TRANSPORT = "mockserver.transport"
+# The faults that drop a request before its handler runs (the others damage its answer).
+DROPPED_UNANSWERED = ("connection_reset", "empty_response")
 DISCONNECT_WAIT_S = 5.0
 
 
@@ -50,7 +52,7 @@ def transport_of(scope: Scope) -> asyncio.Transport | None:
 async def deliver(fault: Fault, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
     """Answer the request with ``fault`` instead of a proper answer."""
     transport = transport_of(scope)
-    if fault.kind in ("connection_reset", "empty_response"):
+    if fault.kind in DROPPED_UNANSWERED:
         if transport is None:
             raise ConnectionFault(fault.kind)
         # Take the whole request first: a client still sending its body when the reset

@@ -714,14 +714,16 @@ class ErrorBody(msgspec.Struct, kw_only=True, omit_defaults=True):
     ModelState: dict[str, list[str]] | None = None
 
 
-class Health(msgspec.Struct, kw_only=True):
+class Health(msgspec.Struct, kw_only=True, omit_defaults=True):
     """What the mock's own ``GET /health`` answers once the data and every scenario are
-    loaded (not part of the real API)."""
+    loaded (not part of the real API); ``reason`` says why not, in a 503 of a fleet's
+    process that cannot serve (``mockserver.fleet``)."""
 
     status: str
     seed: int
     customers: int
     invoices: int
+    reason: str | None = None
 
 
 BASE_FIELDS: tuple[str, ...] = tuple(f.name for f in msgspec.structs.fields(CustomerBase))

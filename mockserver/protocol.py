@@ -37,6 +37,7 @@ from .app import MockApp, read_lanes
 from .faults import TRANSPORT
 from .journal import Journal
 from .models import ErrorBody, encode
+from .replay import READ_ONLY
 from .rules import RuleBook
 from .scenarios import runtime_of
 from .state import State
@@ -175,11 +176,21 @@ class DirectReads:
         book = runtime_of(state).book
         if book.rules and self._ruled(book, path):
             return None
+        fleet = state.fleet
+        if fleet is not None and not fleet.current():
+            return None  # the ASGI path waits for the fleet, or answers its 503
+        # A fleet's read keeps no tenant it names first (the memory store's path: no change).
+        token = READ_ONLY.set(True) if fleet is not None else None
         try:
             tenant_name, tenant = tenant_for(state, session_id, named, None)
+            if token is not None and tenant_name not in state.store.tenants:
+                return None  # a fleet's read that makes its tenant: logged (the ASGI path)
             total, records = lane.page(tenant, query)
         except ApiError:
             return None
+        finally:
+            if token is not None:
+                READ_ONLY.reset(token)
         parts = envelope_parts(records)
         length = sum(map(len, parts))
         head = b"%scontent-length: %d\r\n%s: %d\r\n%s\r\n" % (

@@ -27,6 +27,7 @@ import msgspec
 
 from . import records
 from .binding import INT32_ARRAY, BindingError, FilterSpec, bind, parse_query
+from .journal.redaction import names_secret
 from .models import INT32_MAX, INT32_MIN
 from .records import RefPolicy
 from .scenario_spec import (
@@ -651,6 +652,10 @@ class RuleBook:
         self.seed = seed
         self.scope = scope
         self.needs_body = any(rule.body is not None for rule in self.rules)
+        # A rule matching on a password or API key (a fleet then logs such bodies unmasked).
+        self.matches_secrets = any(
+            rule.body is not None and names_secret(rule.body) for rule in self.rules
+        )
         self.counters: dict[tuple[str, int], Counter] = {}
 
     def counter(self, tenant: str, index: int) -> Counter:

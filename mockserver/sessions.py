@@ -9,12 +9,13 @@ ones arrive, a few at a time (never a scan of the whole table per request). Noth
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from .replay import session_id as new_session_id
 
 if TYPE_CHECKING:
     from .clock import Clocks
@@ -63,7 +64,7 @@ class Sessions:
         if limit:
             while len(self._live) >= limit:
                 self._forget(self._live.popitem(last=False)[1])
-        session = Session(secrets.token_hex(16), tenant, self._now(tenant) + self.ttl_s)
+        session = Session(new_session_id(), tenant, self._now(tenant) + self.ttl_s)
         self._live[session.session_id] = session
         ids = self._by_tenant.get(tenant)
         if ids is None:

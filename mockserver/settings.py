@@ -7,11 +7,13 @@ default.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 AUTH_MODES = ("off", "optional", "required")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -110,6 +112,85 @@ def _seconds(text: str) -> float:
     return value
 
 
+STATE_FORMS = (
+    "memory or a Redis URL: redis://[:PASSWORD@]HOST:PORT/DB, rediss://[:PASSWORD@]HOST:PORT/DB "
+    "or unix:///PATH/TO/redis.sock?db=N"
+)
+_PREFIX = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+MAX_WORKERS = 1024
+REDIS_EXTRA = "pip install 'lemonsoft-mock[redis]'"
+
+
+def shown_state(url: str) -> str:
+    """``url`` as start-up lines and errors may show it: ``memory`` as it is, a Redis URL with
+    its password (and any ``password=`` query value) replaced by ``***``.
+
+    Written for any text, parseable or not: the error about a malformed ``--state`` must not
+    print the password either. The user part (before ``@``) is split at its first ``:``; with
+    no ``:`` it is all masked, since some write ``redis://PASSWORD@HOST``."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url
+    user = ""
+    if "@" in rest:  # the last @: a password may hold one (or a ? or a /) unencoded
+        userinfo, _, rest = rest.rpartition("@")
+        name, colon, _ = userinfo.partition(":")
+        user = f"{name}:***@" if colon else "***@"
+    query = ""
+    if "?" in rest:
+        rest, _, query = rest.partition("?")
+        pairs = [
+            (key, "***" if key.lower() == "password" else value)
+            for key, _, value in (pair.partition("=") for pair in query.split("&"))
+        ]
+        query = "?" + "&".join(f"{key}={value}" if value else key for key, value in pairs)
+    return f"{scheme}://{user}{rest}{query}"
+
+
+def _state(text: str) -> str:
+    text = text.strip()
+    if text.lower() == "memory":
+        return "memory"
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  (raises ValueError on a port that is not a number 0-65535)
+    except ValueError:
+        raise ValueError(f"must be {STATE_FORMS}") from None
+    query = dict(parse_qsl(parts.query))
+    if parts.scheme in ("redis", "rediss"):
+        db = parts.path.lstrip("/")
+        if not parts.hostname or not (db == "" or db.isdigit()) or parts.fragment:
+            raise ValueError(f"must be {STATE_FORMS}")
+    elif parts.scheme == "unix":
+        if not parts.path.startswith("/") or parts.hostname or parts.fragment:
+            raise ValueError(f"must be {STATE_FORMS}")
+    else:
+        raise ValueError(f"must be {STATE_FORMS}")
+    if not query.get("db", "0").isdigit():
+        raise ValueError(f"must be {STATE_FORMS}")
+    return text
+
+
+def _prefix(text: str) -> str:
+    if not _PREFIX.fullmatch(text):
+        raise ValueError("must be 1 to 64 letters, digits, '-', '_', '.' or ':'")
+    return text
+
+
+def _workers(text: str) -> int:
+    value = _count(text)
+    if not 1 <= value <= MAX_WORKERS:
+        raise ValueError(f"must be between 1 and {MAX_WORKERS}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _count(text)
+    if value < 1:
+        raise ValueError("must be 1 or more")
+    return value
+
+
 @dataclass(frozen=True)
 class Option:
     name: str  # attribute of Settings; flag --name-with-dashes; env MOCKSERVER_NAME
@@ -118,6 +199,8 @@ class Option:
     repeatable: bool = False
     secret: bool = False  # never shown (help, logs): a value people must not leak
     switch: bool = False  # a flag without a value (--upstream-writes); its variable: true/false
+    # how an error message shows a secret option's bad value (never as given)
+    shown: Callable[[str], str] = lambda text: "***"
 
     @property
     def flag(self) -> str:
@@ -182,6 +265,34 @@ OPTIONS: tuple[Option, ...] = (
         "that serve --scenario replays without the upstream",
     ),
     Option("upstream_timeout", _seconds, "seconds each upstream request may take (502/504 after)"),
+    # The fleet (issue 14): several worker processes and replicas sharing their state on Redis.
+    Option(
+        "state",
+        _state,
+        "where sessions, writes, tenants, scenarios and the journal live: memory (this process "
+        "alone) or redis://[:PASSWORD@]HOST:PORT/DB (also rediss://..., "
+        "unix:///PATH/TO/redis.sock?db=N), shared by every process using it; a password in "
+        "it is never shown",
+        secret=True,
+        shown=shown_state,
+    ),
+    Option(
+        "state_prefix",
+        _prefix,
+        "prefix of every key in Redis, so that two fleets can share one Redis (letters, "
+        "digits, - _ . :)",
+    ),
+    Option(
+        "workers",
+        _workers,
+        "worker processes serving the port (more than 1 needs --state redis://...)",
+    ),
+    Option(
+        "fleet_log",
+        _positive,
+        "state changes (writes, logins, admin changes) the fleet keeps in Redis; past it, "
+        "changes get a 507 until a reset",
+    ),
 )
 
 
@@ -207,9 +318,33 @@ class Settings:
     upstream_writes: bool = False
     upstream_record: str = ""
     upstream_timeout: float = 10.0
+    state: str = field(default="memory", repr=False)  # may hold a password: shown_state
+    state_prefix: str = "mockserver"
+    workers: int = 1
+    fleet_log: int = 1_000_000
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+    def check(self) -> None:
+        """What no single option can tell: options that do not go together, or what serving
+        with them needs. ``mockserver serve`` calls it before anything starts; a
+        ``SettingsError`` here is one line and exit status 2."""
+        if self.workers > 1 and self.state == "memory":
+            raise SettingsError(
+                f"--workers {self.workers} needs shared state: with --state memory each worker "
+                "would hold its own data, sessions and journal; add --state redis://HOST:PORT/DB"
+            )
+        if self.state != "memory" and not _has_redis():
+            raise SettingsError(
+                f"--state {shown_state(self.state)} needs the Redis client, the redis extra: "
+                f"{REDIS_EXTRA}"
+            )
+
+
+def _has_redis() -> bool:
+    """Whether redis-py is importable (found, not imported: serving imports it)."""
+    return importlib.util.find_spec("redis") is not None
 
 
 def defaults() -> dict[str, Any]:
@@ -234,5 +369,6 @@ def from_sources(
         try:
             values[option.name] = option.parse(raw)
         except ValueError as error:
-            raise SettingsError(f"{source}: {raw!r} {error}") from None
+            shown = option.shown(raw) if option.secret else raw
+            raise SettingsError(f"{source}: {shown!r} {error}") from None
     return Settings(**values)

@@ -103,6 +103,13 @@ class State:
     # Each tenant's time over ``clock`` (build_state shares it with the store, the sessions
     # and the journal).
     clocks: Clocks = field(default_factory=lambda: Clocks(SystemClock()))
+    # The fleet this process belongs to (``mockserver.fleet.Fleet``; None: state in memory).
+    fleet: Any = None
+
+    def close(self) -> None:
+        """After the server stopped: leave the fleet (nothing to do in memory)."""
+        if self.fleet is not None:
+            self.fleet.close()
 
     def reset(self, tenant: str | None = None) -> None:
         """Seeded data, sessions and every registered hook back to the start (one tenant)."""
@@ -119,10 +126,12 @@ def build_state(
     store: Store | None = None,
     startup: Scenario | None = None,
     clock: Clock | None = None,
+    journal: Journal | None = None,
 ) -> State:
     """The state of a new server for ``settings``. ``dataset`` or ``store`` skip generating
     the data, ``startup`` the loading of the ``--scenario`` files (already loaded by the
-    caller); ``clock`` (default: the system's) stamps and ages everything built here.
+    caller); ``clock`` (default: the system's) stamps and ages everything built here;
+    ``journal`` replaces the in-memory one (a fleet's shared journal).
     Raises ``ScenarioError`` for start-up scenarios that cannot be served."""
     settings = settings or Settings()
     clock = clock or SystemClock()
@@ -136,7 +145,8 @@ def build_state(
     if store.clock_for is None:
         store.clock_for = clocks.stamper
     sessions = Sessions(clock=clock.seconds, max_sessions=settings.max_sessions, clocks=clocks)
-    journal = Journal(settings.journal_size, settings.base_path, settings.journal_bytes)
+    if journal is None:
+        journal = Journal(settings.journal_size, settings.base_path, settings.journal_bytes)
     journal.clocks = clocks
     state = State(
         settings=settings,

@@ -29,6 +29,7 @@ from .models import (
     complete,
     given_fields,
 )
+from .replay import READ_ONLY
 from .tables import (
     CUSTOMER_KIND,
     INVOICE_KIND,
@@ -182,6 +183,8 @@ class Tenant:
         return record
 
 
+_LENT_KEPT = 256
+
 # A tenant's stamping clock, made from its name and the store's real-time clock.
 ClockFor = Callable[[str, Callable[[], datetime]], Callable[[], datetime]]
 
@@ -221,6 +224,10 @@ class Store:
             (f.number for f in dataset.customers if f.number is not None), default=10000
         )
         self.tenants: dict[str, Tenant] = {}
+        # Tenants first seen by a fleet's plain read (``replay.READ_ONLY``): lent for the
+        # request, not kept (a few hundred at most), so that only the changes every process
+        # applies make tenants, and every process of a fleet holds the same ones.
+        self._lent: dict[str, Tenant] = {}
 
     def tenant(self, name: str = DEFAULT_TENANT, limit: int = 0) -> Tenant:
         """The tenant called ``name``, created on first use (it costs nothing until it
@@ -229,9 +236,22 @@ class Store:
         if tenant is None:
             if limit and len(self.tenants) >= limit:
                 raise TenantLimitError(limit)
+            if READ_ONLY.get():
+                return self._lend(name)
+            self._lent.pop(name, None)  # kept from now on: a lent copy would go stale
             tenant = self.tenants[name] = self._fresh(name)
         else:
             tenant.last_active = time.time()
+        return tenant
+
+    def _lend(self, name: str) -> Tenant:
+        """A tenant nobody changed, for one read: the same object for the next reads (its
+        caches, its generated sub-resources), until it is kept or too many are lent."""
+        tenant = self._lent.get(name)
+        if tenant is None:
+            if len(self._lent) >= _LENT_KEPT:
+                self._lent.clear()
+            tenant = self._lent[name] = self._fresh(name)
         return tenant
 
     def _fresh(self, name: str) -> Tenant:
@@ -249,8 +269,10 @@ class Store:
         """Restore one tenant (or every tenant) to the seeded snapshot: forget it (them)."""
         if name is None:
             self.tenants.clear()
+            self._lent.clear()
         else:
             self.tenants.pop(name, None)
+            self._lent.pop(name, None)
 
 
 class RecordDataset:

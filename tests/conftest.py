@@ -1,5 +1,5 @@
 """Generic fixtures: an app over exactly the records a test gives, a clock that moves only
-when told, and a real server process on a free port."""
+when told, a real server process on a free port, and a real redis-server of the test's own."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from redis_server import RedisServer, redis_server_path
 from starlette.testclient import TestClient
 
 from mockserver.app import create_app
@@ -205,3 +206,33 @@ def start_server(tmp_path: Path) -> Iterator[StartServer]:
         if server.process.poll() is None:
             server.process.kill()
         server.process.wait()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A started ``redis-server`` of this test alone (tests/redis_server.py): 127.0.0.1, a free
+    port, a temporary folder, nothing kept on disk; stopped at teardown, also on failure.
+    Skipped where redis-server is missing, failed where ``CI`` is set."""
+    redis_server_path()
+    with RedisServer() as server:
+        yield server
+
+
+StartRedis = Callable[..., RedisServer]
+
+
+@pytest.fixture
+def start_redis() -> Iterator[StartRedis]:
+    """``start_redis(persistent=False, folder=None)``: one more started ``RedisServer`` (two
+    fleets, or one with persistence, in one test); all stopped at teardown."""
+    redis_server_path()
+    started: list[RedisServer] = []
+
+    def start(*, persistent: bool = False, folder: Path | None = None) -> RedisServer:
+        server = RedisServer(folder, persistent=persistent)
+        started.append(server)
+        return server.__enter__()
+
+    yield start
+    for server in started:
+        server.close()

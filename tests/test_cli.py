@@ -19,7 +19,8 @@ from wheelhouse import wait_for_url
 
 import mockserver
 from mockserver import cli
-from mockserver.settings import OPTIONS, Settings, defaults
+from mockserver import settings as settings_module
+from mockserver.settings import OPTIONS, Settings, SettingsError, defaults, shown_state
 
 
 @pytest.fixture
@@ -161,6 +162,219 @@ def test_an_invalid_value_exits_2_with_one_line(
     assert served == []
 
 
+# --- the fleet's options: --state, --state-prefix, --workers, --fleet-log -------------------------
+
+FLEET_CASES: list[tuple[str, str, str, Any]] = [
+    ("--state", "memory", "state", "memory"),
+    ("--state", " Memory ", "state", "memory"),
+    ("--state", "redis://127.0.0.1:6379/0", "state", "redis://127.0.0.1:6379/0"),
+    ("--state", "redis://redis.internal", "state", "redis://redis.internal"),
+    ("--state", "redis://:pw@redis:6380/2", "state", "redis://:pw@redis:6380/2"),
+    ("--state", "redis://fleet:pw@redis/0", "state", "redis://fleet:pw@redis/0"),
+    ("--state", "rediss://:pw@cache.example.fi:6380/1", "state",
+     "rediss://:pw@cache.example.fi:6380/1"),
+    ("--state", "redis://[::1]:6379/0", "state", "redis://[::1]:6379/0"),
+    ("--state", "unix:///run/redis/redis.sock?db=3", "state", "unix:///run/redis/redis.sock?db=3"),
+    ("--state", "unix:///run/redis.sock", "state", "unix:///run/redis.sock"),
+    ("--state-prefix", "team-a:ci_1.0", "state_prefix", "team-a:ci_1.0"),
+    ("--state-prefix", "x" * 64, "state_prefix", "x" * 64),
+    ("--workers", "1", "workers", 1),
+    ("--workers", "4", "workers", 4),
+    ("--fleet-log", "1", "fleet_log", 1),
+    ("--fleet-log", "5000000", "fleet_log", 5_000_000),
+]  # fmt: skip
+
+
+def test_the_fleet_options_default_to_one_process_on_memory(served: list[Settings]) -> None:
+    assert cli.main(["serve"]) == 0
+    (settings,) = served
+    assert (settings.state, settings.state_prefix, settings.workers, settings.fleet_log) == (
+        "memory", "mockserver", 1, 1_000_000,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("flag", "value", "name", "expected"), FLEET_CASES)
+def test_each_fleet_flag_and_variable(
+    served: list[Settings],
+    monkeypatch: pytest.MonkeyPatch,
+    flag: str,
+    value: str,
+    name: str,
+    expected: Any,
+) -> None:
+    assert cli.main(["serve", flag, value]) == 0
+    monkeypatch.setenv("MOCKSERVER_" + name.upper(), value)
+    assert cli.main(["serve"]) == 0
+    assert [getattr(settings, name) for settings in served] == [expected, expected]
+
+
+STATE_FORMS = (
+    "must be memory or a Redis URL: redis://[:PASSWORD@]HOST:PORT/DB, "
+    "rediss://[:PASSWORD@]HOST:PORT/DB or unix:///PATH/TO/redis.sock?db=N"
+)
+
+FLEET_INVALID_CASES: list[tuple[list[str], dict[str, str], str]] = [
+    (["--state", "redis"], {}, f"--state: 'redis' {STATE_FORMS}"),
+    (["--state", ""], {}, f"--state: '' {STATE_FORMS}"),
+    (["--state", "http://h:6379/0"], {}, f"--state: 'http://h:6379/0' {STATE_FORMS}"),
+    (["--state", "redis:///0"], {}, f"--state: 'redis:///0' {STATE_FORMS}"),
+    (["--state", "redis://h:port/0"], {}, f"--state: 'redis://h:port/0' {STATE_FORMS}"),
+    (["--state", "redis://h:70000/0"], {}, f"--state: 'redis://h:70000/0' {STATE_FORMS}"),
+    (["--state", "redis://h/db1"], {}, f"--state: 'redis://h/db1' {STATE_FORMS}"),
+    (["--state", "unix://h/x.sock"], {}, f"--state: 'unix://h/x.sock' {STATE_FORMS}"),
+    (["--state", "unix:///x.sock?db=a"], {}, f"--state: 'unix:///x.sock?db=a' {STATE_FORMS}"),
+    # a password in a bad URL is hidden in the error too
+    (["--state", "redis://:hunter2@h:x/0"], {}, f"--state: 'redis://:***@h:x/0' {STATE_FORMS}"),
+    ([], {"MOCKSERVER_STATE": "mongodb://u:hunter2@h/0"},
+     f"MOCKSERVER_STATE: 'mongodb://u:***@h/0' {STATE_FORMS}"),
+    (["--state-prefix", ""], {},
+     "--state-prefix: '' must be 1 to 64 letters, digits, '-', '_', '.' or ':'"),
+    (["--state-prefix", "a b"], {},
+     "--state-prefix: 'a b' must be 1 to 64 letters, digits, '-', '_', '.' or ':'"),
+    (["--state-prefix", "x" * 65], {},
+     f"--state-prefix: '{'x' * 65}' must be 1 to 64 letters, digits, '-', '_', '.' or ':'"),
+    (["--state-prefix", "ä"], {},
+     "--state-prefix: 'ä' must be 1 to 64 letters, digits, '-', '_', '.' or ':'"),
+    (["--workers", "0"], {}, "--workers: '0' must be between 1 and 1024"),
+    (["--workers", "1025"], {}, "--workers: '1025' must be between 1 and 1024"),
+    (["--workers", "two"], {}, "--workers: 'two' must be a whole number"),
+    ([], {"MOCKSERVER_WORKERS": "-1"}, "MOCKSERVER_WORKERS: '-1' must not be negative"),
+    (["--fleet-log", "0"], {}, "--fleet-log: '0' must be 1 or more"),
+    (["--fleet-log", "1e6"], {}, "--fleet-log: '1e6' must be a whole number"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("argv", "env", "message"), FLEET_INVALID_CASES)
+def test_an_invalid_fleet_value_exits_2_with_one_line(
+    served: list[Settings],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    env: dict[str, str],
+    message: str,
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert cli.main(["serve", *argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"mockserver: error: {message}\n"
+    assert "hunter2" not in captured.err
+    assert served == []
+
+
+@pytest.fixture
+def unserved(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``cli.serve`` runs for real, but must stop before it binds: binding fails the test."""
+    for name in list(os.environ):
+        if name.startswith("MOCKSERVER_"):
+            monkeypatch.delenv(name)
+
+    def listen(host: str, port: int) -> socket.socket:
+        raise AssertionError("serve got as far as binding the port")
+
+    monkeypatch.setattr(cli, "listen", listen)
+    # A fleet's join (checked before the bind) answers at once: no Redis is asked here.
+    monkeypatch.setattr("mockserver.fleet.join_fleet", lambda settings, startup: "epoch")
+
+
+WORKERS_ON_MEMORY = (
+    "mockserver: error: --workers {n} needs shared state: with --state memory each worker would "
+    "hold its own data, sessions and journal; add --state redis://HOST:PORT/DB\n"
+)
+
+
+@pytest.mark.usefixtures("unserved")
+@pytest.mark.parametrize(
+    ("argv", "env", "n"),
+    [
+        (["--workers", "3"], {}, 3),
+        (["--workers", "2", "--state", "memory"], {}, 2),
+        ([], {"MOCKSERVER_WORKERS": "4"}, 4),
+        (["--workers", "2"], {"MOCKSERVER_STATE": "redis://h:6379/0"}, None),  # the flag wins
+    ],
+)
+def test_more_than_one_worker_on_memory_exits_2_before_anything_starts(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    env: dict[str, str],
+    n: int | None,
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    if n is None:  # --state from the variable: a fleet; serve goes on (to the guard's bind)
+        with pytest.raises(AssertionError, match="binding the port"):
+            cli.main(["serve", *argv])
+        return
+    assert cli.main(["serve", *argv]) == cli.EXIT_BAD_FLAG == 2
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", WORKERS_ON_MEMORY.format(n=n))
+
+
+def test_settings_check_is_where_the_fleet_options_are_checked_together() -> None:
+    Settings().check()
+    Settings(workers=1, state="memory").check()
+    Settings(workers=8, state="redis://h:6379/0").check()
+    with pytest.raises(SettingsError) as error:
+        Settings(workers=2).check()
+    assert f"mockserver: error: {error.value}\n" == WORKERS_ON_MEMORY.format(n=2)
+
+
+@pytest.mark.usefixtures("unserved")
+def test_redis_state_without_the_redis_extra_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(settings_module, "_has_redis", lambda: False)
+    assert cli.main(["serve", "--state", "redis://:hunter2@h:6379/0"]) == 2
+    assert capsys.readouterr().err == (
+        "mockserver: error: --state redis://:***@h:6379/0 needs the Redis client, the redis "
+        "extra: pip install 'lemonsoft-mock[redis]'\n"
+    )
+    with pytest.raises(AssertionError, match="binding the port"):  # memory never needs it
+        cli.main(["serve"])
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("memory", "memory"),
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+        ("redis://:hunter2@127.0.0.1:6379/0", "redis://:***@127.0.0.1:6379/0"),
+        ("redis://fleet:hunter2@h/0", "redis://fleet:***@h/0"),
+        ("redis://hunter2@h/0", "redis://***@h/0"),  # a password written as the user
+        ("rediss://:hun@ter2@h:6380/1", "rediss://:***@h:6380/1"),  # an @ in it
+        ("redis://:hun?ter2@h/0", "redis://:***@h/0"),  # a ? in it
+        ("redis://:hun/ter2@h/0", "redis://:***@h/0"),  # a / in it
+        ("unix:///run/redis.sock?db=1&password=hunter2", "unix:///run/redis.sock?db=1&password=***"),
+        ("unix://:hunter2@/run/redis.sock?db=1", "unix://:***@/run/redis.sock?db=1"),
+        ("not a url at all", "not a url at all"),
+    ],
+)  # fmt: skip
+def test_shown_state_hides_the_password(url: str, shown: str) -> None:
+    assert shown_state(url) == shown
+    assert "hunter2" not in shown_state(url)
+
+
+def test_help_and_reprs_never_show_a_state_password() -> None:
+    env = {"MOCKSERVER_STATE": "redis://:hunter2@h:6379/0", "MOCKSERVER_WORKERS": "3"}
+    result = _run(sys.executable, "-m", "mockserver", "serve", "--help", env=env)
+    assert result.returncode == 0
+    assert "hunter2" not in result.stdout + result.stderr
+    text = " ".join(result.stdout.split())
+    assert "(default: memory; env MOCKSERVER_STATE)" in text
+    assert "a password in it is never shown" in text
+    assert "hunter2" not in repr(Settings(state="redis://:hunter2@h/0"))
+
+
+def test_two_workers_on_memory_is_a_one_line_exit_2_for_real() -> None:
+    result = _run(sys.executable, "-m", "mockserver", "serve", "--workers", "2", "--state",
+                  "memory", "--port", "0")  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr == WORKERS_ON_MEMORY.format(n=2)
+    assert result.stdout == ""
+
+
 # --- real processes -----------------------------------------------------------------------------
 
 
@@ -284,7 +498,8 @@ def test_serve_help_describes_the_command_with_honest_defaults(
     assert "s3cret-token" not in text
     default = defaults()
     for option in OPTIONS:
-        shown = "none; never shown" if option.secret else str(default[option.name] or "none")
+        value = default[option.name]
+        shown = "none; never shown" if option.secret and not value else str(value or "none")
         assert f"(default: {shown}; env {option.env})" in text, option.name
     for code in range(4):
         assert f" {code} " in text.partition("exit status:")[2]

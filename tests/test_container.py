@@ -171,14 +171,28 @@ def test_the_build_context_is_only_what_the_image_needs() -> None:
 
 def test_the_image_installs_the_locked_versions_then_the_package(stages: list[Stage]) -> None:
     """Reproducible: every dependency from requirements/runtime.lock, hashes checked, wheels
-    only; the package itself adds no dependency of its own choosing."""
+    only; the package itself adds no dependency of its own choosing. Its redis extra is in the
+    lock (the image can serve --state redis://...) and the build proves it imports."""
     steps = stages[0].all("RUN")
     assert len(steps) == 2
     locked, package = (" ".join(step.split()) for step in steps)
     assert "pip install --require-hashes --only-binary=:all: -r requirements/runtime.lock" in locked
-    assert "pip install --no-deps ." in package
+    assert 'pip install --no-deps ".[redis]"' in package
     assert "pip check" in package
+    assert 'python -c "import redis.asyncio"' in package
     assert stages[0].all("COPY")[0] == "requirements/runtime.lock ./requirements/"
+
+
+def test_the_image_holds_the_locked_redis_client(image: Path) -> None:
+    """``MOCKSERVER_STATE=redis://...`` needs redis-py in the image: the lock's version."""
+    lock = (ROOT / "requirements" / "runtime.lock").read_text(encoding="utf-8")
+    (pinned,) = (line.split("==")[1].split()[0] for line in lock.splitlines()
+                 if line.startswith("redis=="))  # fmt: skip
+    code = "import redis, redis.asyncio; print(redis.__version__)"
+    shown = subprocess.run([str(image / "bin" / "python"), "-c", code], capture_output=True,
+                           text=True, timeout=60)  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout == f"{pinned}\n"
 
 
 def test_hadolint_finds_nothing() -> None:

@@ -15,8 +15,9 @@ from collections import deque
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..faults import deliver
+from ..faults import DROPPED_UNANSWERED, deliver
 from ..models import ErrorBody, encode
+from ..replay import DEFER
 from ..rules import JSON_TYPE, Outcome, Reply, RequestView
 from ..scenarios import NamedScenarioError, PendingNamed, off_loop, runtime_of
 from ..state import State
@@ -92,7 +93,10 @@ class ScenarioRules:
     async def _answer(
         self, outcome: Outcome, headers: Headers, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        if outcome.latency_ms > 0:
+        deferred = DEFER.get()
+        if deferred is not None:  # a fleet's replay: the answering process delivers these
+            deferred.latency_ms, deferred.fault = outcome.latency_ms, outcome.fault
+        elif outcome.latency_ms > 0:
             await asyncio.sleep(outcome.latency_ms / 1000)
         if outcome.reply is not None:
             if outcome.reply.invalidate_session:
@@ -102,7 +106,10 @@ class ScenarioRules:
             await _send_reply(send, outcome.reply)
         elif outcome.fault is not None:
             scope["state"][FAULT_KEY] = outcome.fault.kind
-            await deliver(outcome.fault, self.app, scope, receive, send)
+            if deferred is None:
+                await deliver(outcome.fault, self.app, scope, receive, send)
+            elif outcome.fault.kind not in DROPPED_UNANSWERED:
+                await self.app(scope, receive, send)  # its effects; the damage comes later
         else:
             await self.app(scope, receive, send)
 

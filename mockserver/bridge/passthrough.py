@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl
 import msgspec
 from starlette.types import Message, Receive, Scope, Send
 
+from ..replay import FOREIGN
 from ..routes import route_path
 from ..settings import Settings
 from ..wire import JSON_BYTES, UPSTREAM_KEY
@@ -116,6 +117,9 @@ class Passthrough:
     async def forward(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer one request with the upstream's answer to it."""
         scope.setdefault("state", {})[UPSTREAM_KEY] = True
+        if FOREIGN.get():  # a fleet replaying another process's request: that one forwards it
+            await _send_message(send, 204, "")
+            return
         method: str = scope["method"]
         if method not in READS and not self.allow_writes:
             await _send_message(send, 501, writes_refused(method))

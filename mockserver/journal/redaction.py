@@ -70,10 +70,26 @@ def header_text(name: str, value: str) -> str:
     return value
 
 
-def redact_document(document: Any) -> tuple[Any, bool]:
+def _same_shape(value: Any) -> Any:
+    """A secret value masked so that whatever checks it (required, blank, its type) answers
+    as for the value itself: a non-blank string becomes ``"***"``, a number 0, a container
+    empty; blank strings, booleans and nulls hold no secret and stay."""
+    if isinstance(value, str):
+        return MASK if value.strip() else value
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return 0
+    if isinstance(value, float):
+        return 0.0
+    return {} if isinstance(value, Mapping) else []
+
+
+def redact_document(document: Any, keep_shape: bool = False) -> tuple[Any, bool]:
     """``document`` (decoded JSON) with the value of every secret key, at any depth, replaced
-    by ``"***"``, and whether anything was. Iterative: a deeply nested body cannot exhaust
-    the stack. The original is not changed: the containers are copies."""
+    by ``"***"`` (with ``keep_shape``, by a value of its shape: ``_same_shape``), and whether
+    anything was. Iterative: a deeply nested body cannot exhaust the stack. The original is
+    not changed: the containers are copies."""
     changed = False
     root: list[Any] = [document]
     stack: list[tuple[Any, Any, Any]] = [(root, 0, document)]  # (parent, slot, value)
@@ -83,7 +99,7 @@ def redact_document(document: Any) -> tuple[Any, bool]:
             copy = dict(value)
             for key, item in value.items():
                 if isinstance(key, str) and key.lower() in SECRET_KEYS:
-                    copy[key] = MASK
+                    copy[key] = _same_shape(item) if keep_shape else MASK
                     changed = True
                 elif isinstance(item, Mapping | list | tuple):
                     stack.append((copy, key, item))
@@ -95,6 +111,27 @@ def redact_document(document: Any) -> tuple[Any, bool]:
                     stack.append((items, index, item))
             parent[slot] = items
     return (root[0], True) if changed else (document, False)
+
+
+def hints_secret(body: bytes) -> bool:
+    """Whether ``body`` may hold a secret key (the cheap test before parsing it)."""
+    return _HINT.search(body) is not None
+
+
+def names_secret(document: Any) -> bool:
+    """Whether a secret key appears anywhere in ``document`` (decoded JSON, or a scenario
+    rule's body pattern)."""
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if isinstance(key, str) and key.lower() in SECRET_KEYS:
+                    return True
+                stack.append(item)
+        elif isinstance(value, list | tuple):
+            stack.extend(value)
+    return False
 
 
 def redact_body(body: bytes) -> tuple[bytes, str | None]:

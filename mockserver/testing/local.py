@@ -87,6 +87,14 @@ class MockServer(JournalQueries):
             names = [scenario] if isinstance(scenario, str | Path) else scenario
             changes["scenario"] = tuple(str(name) for name in names)
         base = settings if settings is not None else Settings(log_level="warning")
+        if base.state != "memory":
+            # Its helpers (login, clock, seeding, reading records) reach into this process's
+            # state directly, which a fleet's other processes would never see.
+            raise ValueError(
+                "MockServer runs one server in this process, on state in memory; for a fleet "
+                "on Redis start `mockserver serve --state ...` and drive it with "
+                "RemoteMockServer(url) (or the pytest plugin's --mockserver-url)"
+            )
         self.settings: Settings = base.with_changes(host="127.0.0.1", port=0, **changes)
         self._app: Starlette | None = None
         self._server: _ThreadServer | None = None
