@@ -72,7 +72,7 @@ from .scenario_names import (
     unknown_name,
 )
 from .settings import Settings
-from .store import ClockFor, Dataset, Store
+from .store import ClockFor, Dataset, Store, sales_orders
 
 __all__ = [
     "ACTIVE_SCOPE",
@@ -456,6 +456,7 @@ def describe(state: Host) -> dict[str, Any]:
             "replace": scenario.replace if scenario else False,
             "customers": [item.record.id for item in scenario.customers] if scenario else [],
             "invoices": [item.record.id for item in scenario.invoices] if scenario else [],
+            "orders": list(sales_orders(dataset)),  # by number (as the records gave or got)
         },
         "auth": {"session_ttl_s": state.sessions.ttl_s},
         # The scenario's clock as it says it (the clock now: GET /_mock/clock).

@@ -350,3 +350,8 @@ def test_orders_of_a_record_dataset_are_invoiced_by_the_books() -> None:
     )
     assert store.tenant().customers.get(1).open_invoice_sum == 5.0  # type: ignore[union-attr]
     assert store.tenant().counters["invoiced order 900"] == 1
+
+
+def test_the_active_scenario_lists_its_orders(client: TestClient) -> None:
+    records = client.get("/_mock/scenario").json()["records"]
+    assert records["orders"] == [4500123, 4500124]  # the second got the next free number

@@ -56,7 +56,10 @@ class FleetJournal(Journal):
     def _keep(self, row: Row) -> None:
         if row.size > self.max_bytes:
             row = self._trimmed(row)
-        self._pending.append(_encoder.encode(row))
+        pending = self._pending
+        pending.append(_encoder.encode(row))
+        if len(pending) > max(self.size, 1):  # Redis away for long: the oldest go, as kept
+            del pending[: len(pending) - self.size]
         if self._flushing is None or self._flushing.done():
             with contextlib.suppress(RuntimeError):  # no loop: the next read flushes
                 self._flushing = asyncio.get_running_loop().create_task(self.flush())
@@ -71,7 +74,8 @@ class FleetJournal(Journal):
                 await self.fleet.journal_add(rows)
             except Exception:
                 # Redis is away: the rows wait for the next flush (bounded: the oldest go).
-                self._pending[:0] = rows[-self.size :]
+                self._pending[:0] = rows
+                del self._pending[: max(0, len(self._pending) - self.size)]
                 return
 
     # --- the stream comes back here --------------------------------------------------------
