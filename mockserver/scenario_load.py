@@ -20,7 +20,8 @@ import msgspec
 from . import records
 from .datagen import generate
 from .models import Customer, Invoice, SalesOrder
-from .records import Located, RecordProblems, RefPolicy
+from .record_overlay import RecordProblems, overlay
+from .records import Located, RefPolicy
 from .routes import API_TEMPLATES, LIST_FILTERS
 from .rules import ApiRoutes, Rule, compile_rule
 from .scenario_names import (
@@ -385,7 +386,7 @@ def build_dataset(
     if scenario is None or not scenario.has_records:
         return base
     try:
-        return records.overlay(base, scenario.customers, scenario.invoices, scenario.orders)
+        return overlay(base, scenario.customers, scenario.invoices, scenario.orders)
     except RecordProblems as error:
         raise ScenarioError(error.problems, scenario.sources) from None
 

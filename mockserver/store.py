@@ -55,7 +55,7 @@ class Dataset(Protocol):
 
 def sales_orders(dataset: object) -> Mapping[int, SalesOrder]:
     """The sales orders a dataset holds, complete, by ``number``: only those a scenario's
-    records give (``orders`` of a ``RecordDataset`` or ``records.OverlayDataset``); generated
+    records give (``orders`` of a ``RecordDataset`` or ``record_overlay.OverlayDataset``); generated
     data hold none. Read-only: whether a tenant has invoiced one is the tenant's
     (``mockserver.books``)."""
     orders = getattr(dataset, "orders", None)

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from mockserver.app import create_app
 from mockserver.datagen import generate
-from mockserver.records import Located, overlay
+from mockserver.record_overlay import overlay
+from mockserver.records import Located
 from mockserver.scenarios import activate, load_text
 from mockserver.settings import Settings
 

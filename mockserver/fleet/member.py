@@ -18,6 +18,10 @@ costs no call to Redis at all: only the check of a deadline.
 writes answer 503 at once and the lease runs out within ``LEASE_MS`` (reads then answer 503
 too); the process reconnects by itself, catches up on what it missed, and serves again.
 
+One module, though past 600 lines, because it is one protocol: the lease decides when the log
+must have been applied, the acks when a write may be answered, and each reads the other's
+state; the shared journal's barrier rides on the same membership.
+
 This module knows Redis and ASGI (it replays requests through the application below the
 fleet's middleware), not what any request does.
 """
