@@ -29,7 +29,7 @@ from .scenarios import (
     load_startup,
     summary,
 )
-from .serving import Loading, WorkersFailed, run, settle_heap, stopped, supervise, uvicorn_config
+from .serving import Loading, WorkersFailed, run, settle_heap, supervise, uvicorn_config
 from .settings import (
     OPTIONS,
     Option,
@@ -274,9 +274,9 @@ def _serve_on(
     loading.start()
     try:
         run(server, [sock])
-    finally:  # also when run ends with SystemExit (a signal)
+    finally:  # also when run ends with SystemExit (a signal): a fleet's process leaves it
         if loading.app is not None:
-            stopped(loading.app)
+            loading.app.state.mock.close()
     if failures:
         raise failures[0]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import secrets
 import time
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,7 +38,6 @@ class Deferred:
 
     latency_ms: float = 0.0
     fault: Any = None  # a ``mockserver.rules.Fault``
-    notes: dict[str, Any] = field(default_factory=dict)
 
 
 # True while a fleet serves a plain read (one that changes nothing): a tenant it names for

@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import ctypes
 import gc
-import inspect
 import os
 import signal
 import socket
@@ -16,7 +15,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any, Generic, NoReturn, TypeVar
@@ -166,23 +165,6 @@ def run(server: uvicorn.Server, sockets: list[socket.socket] | None = None) -> N
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, stop)
     server.run(sockets=sockets)
-
-
-def stopped(app: Any) -> None:
-    """Once a process has stopped serving ``app`` (its event loop has ended): the state lets go
-    of what it holds outside the process (the Redis backend's connections) through its
-    ``close``, if it has one. An awaitable that ``close`` returns runs on a loop of its own.
-    Called by ``mockserver serve`` after ``run``, in the single process and in each worker."""
-    close = getattr(getattr(getattr(app, "state", None), "mock", None), "close", None)
-    if close is None:
-        return
-    result = close()
-    if inspect.isawaitable(result):
-        asyncio.run(_completion(result))
-
-
-async def _completion(awaitable: Awaitable[Any]) -> None:
-    await awaitable
 
 
 # --- serve --workers N: a supervisor and its worker processes ------------------------------------

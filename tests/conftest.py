@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from ports import free_port
 from redis_server import RedisServer, redis_server_path
 from starlette.testclient import TestClient
 
@@ -115,13 +115,6 @@ def _asgi_get(app: Any, path: str, query: bytes) -> tuple[int, dict[str, str], b
 def asgi_get() -> AsgiGet:
     """``asgi_get(app, path, query_bytes) -> (status, headers, body)``."""
     return _asgi_get
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture

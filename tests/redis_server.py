@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, NoReturn
 
 import pytest
+from ports import free_port
 
 if TYPE_CHECKING:
     import redis
@@ -55,13 +56,6 @@ def _missing(reason: str) -> NoReturn:
     pytest.skip(f"{reason} (apt-get install redis-server); CI runs this test")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 class RedisServer:
     """One ``redis-server`` process (see the module's docstring).
 
@@ -84,7 +78,7 @@ class RedisServer:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.persistent = persistent
         self._chosen_port = port is None
-        self.port = _free_port() if port is None else port
+        self.port = free_port() if port is None else port
         self.log = self.folder / "redis.log"
         socket_path = self.folder / "redis.sock"
         self.unix_socket = socket_path if len(str(socket_path)) < _UNIX_PATH_MAX else None
@@ -145,7 +139,7 @@ class RedisServer:
         except RedisServerError:
             if not (self._chosen_port and self.starts == 0 and self._port_was_taken()):
                 raise
-            self.port = _free_port()  # another process took the free port first: once more
+            self.port = free_port()  # another process took the free port first: once more
             self._start()
         self.starts += 1
         return self

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 import msgspec
 import pytest
 import uvicorn
+from ports import free_port
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -225,17 +225,10 @@ def test_the_table_and_json_rank_the_differences(
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_drift_that_cannot_run_exits_2(
     mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    refused = f"http://127.0.0.1:{_free_port()}{BASE}"
+    refused = f"http://127.0.0.1:{free_port()}{BASE}"
     assert main(["drift", "--upstream", refused, "--mock", mock.url]) == 2
     err = capsys.readouterr().err
     assert err.startswith("mockserver drift: cannot run: the upstream did not answer: POST ")

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from ports import free_port
 
 from mockserver.cli import main
 from mockserver.scenarios import ScenarioError, load_text
@@ -178,15 +179,8 @@ def test_credentials_are_never_journaled(upstream: MockServer) -> None:
     assert CREDENTIALS["MOCKSERVER_UPSTREAM_APIKEY"] not in shown
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_a_refused_upstream_is_a_502() -> None:
-    port = _free_port()
+    port = free_port()
     with _bridge(f"http://127.0.0.1:{port}/Lemonsoft30", upstream_timeout=2.0) as bridge:
         answer = httpx.get(bridge.url + "/api/products")
     assert answer.status_code == 502

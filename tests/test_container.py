@@ -15,7 +15,6 @@ import os
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from ports import free_port
 
 from mockserver.settings import OPTIONS
 
@@ -249,13 +249,6 @@ def _mapped(text: str, venv: Path, volumes: Path) -> str:
     return text
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @dataclass
 class Container:
     process: subprocess.Popen[str]
@@ -289,7 +282,7 @@ def run_image(image: Path, final: Stage, tmp_path: Path, volumes: Path) -> Itera
     started: list[Container] = []
 
     def start(extra_env: Mapping[str, str] | None = None) -> Container:
-        port = _free_port()
+        port = free_port()
         env = {key: value for key, value in os.environ.items()
                if not key.startswith("MOCKSERVER_")}  # fmt: skip
         for key, value in final.env().items():

@@ -646,6 +646,40 @@ def test_restarting_and_killing_replicas_loses_nothing(
 # --- 9. persistence --------------------------------------------------------------------------
 
 
+def test_a_process_joins_at_start_up_before_any_request(
+    module_redis: RedisServer, prefix: str
+) -> None:
+    # It is a member (others wait for its acks, it hears the log) once it has built its
+    # data, whether or not a request has come: no request is sent here.
+    client = module_redis.client()
+    command = [
+        sys.executable, "-m", "mockserver", "serve", "--host", "127.0.0.1", "--port", "0",
+        "--state", module_redis.url, "--state-prefix", prefix, "--log-level", "warning", *DATA,
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        wait_until(lambda: len(client.zrange(f"{prefix}:members", 0, -1)) == 1, "a member")
+    finally:
+        process.terminate()
+        assert process.wait(WAIT_S) == 0
+    assert client.zrange(f"{prefix}:members", 0, -1) == []  # and leaves on its way out
+
+
+def test_a_process_stopped_cleanly_leaves_the_fleet_at_once(
+    module_redis: RedisServer, prefix: str
+) -> None:
+    # Its lease is not waited out: the others stop counting it for acknowledgements at once.
+    client = module_redis.client()
+    with Fleet(module_redis.url, prefix, 2, *DATA) as pair:
+        members = client.zrange(f"{prefix}:members", 0, -1)
+        assert len(members) == 2
+        assert pair[1].stop() == 0
+        left = client.zrange(f"{prefix}:members", 0, -1)
+        assert len(left) == 1 and left[0] in members
+        create_customer(pair.urls[0], tenant("left"), "After The Leave Oy")
+
+
 def test_a_persistent_redis_keeps_writes_and_sessions_across_a_whole_restart(
     start_redis: StartRedis,
 ) -> None:

@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from ports import free_port
 from redis_server import RedisServer
 
 from mockserver.fleet.middleware import FULL, NOT_ACKNOWLEDGED, UNAVAILABLE
@@ -404,13 +405,6 @@ class ExampleRedis(RedisServer):
             return False
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @dataclass
 class Replica:
     process: subprocess.Popen[str]
@@ -438,7 +432,7 @@ def replicas(tmp_path: Path) -> Iterator[list[Replica]]:
 
 
 def _start(replicas: list[Replica], env: dict[str, str], folder: Path) -> Replica:
-    port = _free_port()
+    port = free_port()
     base = {key: value for key, value in os.environ.items() if not key.startswith("MOCKSERVER_")}
     base.update(env, MOCKSERVER_HOST="127.0.0.1", MOCKSERVER_PORT=str(port),
                 MOCKSERVER_LOG_LEVEL="warning")  # fmt: skip

@@ -15,6 +15,7 @@ from typing import ClassVar
 import httpx
 import httpx2
 import pytest
+from ports import free_port
 
 import mockserver
 import mockserver.testing.remote
@@ -385,13 +386,6 @@ def test_remote_mock_server_drives_a_running_server() -> None:
         assert api.requests().count == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _no_sleeping(seconds: float) -> None:
     raise AssertionError(f"waited {seconds} s for a server that cannot answer")
 
@@ -399,7 +393,7 @@ def _no_sleeping(seconds: float) -> None:
 def test_a_dead_url_fails_at_once_naming_the_url_and_the_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     remote = RemoteMockServer(url)
     monkeypatch.setattr(mockserver.testing.remote.time, "sleep", _no_sleeping)
     with pytest.raises(MockServerUnreachable) as error:

@@ -115,14 +115,21 @@ def _started(folder: Path) -> list[tuple[int, int]]:
     return [(int(number), int(pid)) for number, _, pid in names]
 
 
-def test_supervise_restarts_a_killed_worker_and_stops_all_on_sigterm(
-    tmp_path: Path, processes: list[subprocess.Popen[str]]
-) -> None:
+def _supervisor(
+    tmp_path: Path, processes: list[subprocess.Popen[str]], *args: str
+) -> tuple[subprocess.Popen[str], Path, Path]:
+    """The script's supervisor running with ``args``; its workers' folder and its log."""
     script, folder, log = tmp_path / "supervisor.py", tmp_path / "starts", tmp_path / "log"
     script.write_text(textwrap.dedent(SCRIPT))
     folder.mkdir()
-    process = _popen([sys.executable, str(script), str(folder), "sleep", "3"], log, tmp_path,
-                     processes)  # fmt: skip
+    process = _popen([sys.executable, str(script), str(folder), *args], log, tmp_path, processes)
+    return process, folder, log
+
+
+def test_supervise_restarts_a_killed_worker_and_stops_all_on_sigterm(
+    tmp_path: Path, processes: list[subprocess.Popen[str]]
+) -> None:
+    process, folder, log = _supervisor(tmp_path, processes, "sleep", "3")
     _wait_for(lambda: len(_started(folder)) == 3, "started 3 workers", log)
     first = sorted(_started(folder))
     assert [number for number, _ in first] == [1, 2, 3]
@@ -147,11 +154,7 @@ def test_supervise_restarts_a_killed_worker_and_stops_all_on_sigterm(
 def test_supervise_gives_up_on_a_worker_that_keeps_stopping_at_once(
     tmp_path: Path, processes: list[subprocess.Popen[str]]
 ) -> None:
-    script, folder, log = tmp_path / "supervisor.py", tmp_path / "starts", tmp_path / "log"
-    script.write_text(textwrap.dedent(SCRIPT))
-    folder.mkdir()
-    process = _popen([sys.executable, str(script), str(folder), "die", "1"], log, tmp_path,
-                     processes)  # fmt: skip
+    process, folder, log = _supervisor(tmp_path, processes, "die", "1")
     assert process.wait(WAIT_S) == 1
     starts = _started(folder)
     assert len(starts) == serving.MAX_QUICK_DEATHS
@@ -183,27 +186,6 @@ def test_the_command_exits_1_when_the_workers_keep_failing(
     assert capsys.readouterr().err.splitlines()[-1] == (
         "mockserver: error: worker 1/2 stopped 5 times in a row (...)"
     )
-
-
-def test_stopped_closes_the_state_if_it_can() -> None:
-    closed: list[str] = []
-
-    class State:
-        def close(self) -> None:
-            closed.append("sync")
-
-    class AsyncState:
-        async def close(self) -> None:
-            closed.append("async")
-
-    class App:
-        def __init__(self, mock: object) -> None:
-            self.state = type("AppState", (), {"mock": mock})()
-
-    serving.stopped(App(State()))
-    serving.stopped(App(AsyncState()))
-    serving.stopped(App(object()))  # no close: nothing to do
-    assert closed == ["sync", "async"]
 
 
 # --- mockserver serve --workers 2 on Redis --------------------------------------------------------

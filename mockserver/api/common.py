@@ -195,17 +195,23 @@ def resolve_tenant(state: State, scope: Scope) -> Tenant:
     """``tenant_of`` on the raw ASGI scope (the read routes run without a Request): a 401
     for a bad session as ``session_of`` says, a 400 when the session and ``X-Mock-Tenant``
     name different tenants. Records the tenant's name in the request state."""
-    session_id = named = None
-    for key, value in scope["headers"]:
-        if key == SESSION_HEADER_BYTES:
-            session_id = value.decode("latin-1")
-        elif key == TENANT_HEADER_BYTES:
-            named = value.decode("latin-1")
+    session_id, named = tenant_headers(scope["headers"])
     request_state = scope.setdefault("state", {})
     # A scenario named by X-Mock-Scenario that sets its own data serves it from its own store.
     name, tenant = tenant_for(state, session_id, named, request_state.get(STORE_KEY))
     request_state[TENANT_KEY] = name
     return tenant
+
+
+def tenant_headers(headers: Sequence[tuple[bytes, bytes]]) -> tuple[str | None, str | None]:
+    """The ``Session-Id`` and ``X-Mock-Tenant`` of raw ASGI headers (None where absent)."""
+    session_id = named = None
+    for key, value in headers:
+        if key == SESSION_HEADER_BYTES:
+            session_id = value.decode("latin-1")
+        elif key == TENANT_HEADER_BYTES:
+            named = value.decode("latin-1")
+    return session_id, named
 
 
 def tenant_for(
@@ -214,6 +220,14 @@ def tenant_for(
     """The tenant (and its name) of a request with these ``Session-Id`` and
     ``X-Mock-Tenant`` headers, in ``store`` (None: the server's): raises as
     ``resolve_tenant`` says."""
+    name = requested_tenant(state, session_id, named)
+    return name, open_tenant(state, name, store)
+
+
+def requested_tenant(state: State, session_id: str | None, named: str | None) -> str:
+    """The name of the tenant these headers ask for, without making it: a 401 for a bad
+    session (or none where auth is required), a 400 when the session and ``X-Mock-Tenant``
+    name different tenants."""
     session = None
     mode = state.settings.auth
     if mode != "off":
@@ -232,8 +246,7 @@ def tenant_for(
                 ]
             }
         )
-    name = session.tenant if session is not None else (named or Store.DEFAULT_TENANT)
-    return name, open_tenant(state, name, store)
+    return session.tenant if session is not None else (named or Store.DEFAULT_TENANT)
 
 
 TOO_MANY_TENANTS = (

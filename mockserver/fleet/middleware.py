@@ -25,20 +25,19 @@ import contextlib
 import re
 import secrets
 from collections.abc import Callable, Sequence
-from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import routes
+from ..api.common import ApiError, requested_tenant, tenant_headers
 from ..faults import deliver
 from ..models import ErrorBody, Health, encode
 from ..replay import READ_ONLY, Deferred, new_pin
 from ..routes import ADMIN_PREFIX, API_PREFIX
 from ..scenarios import runtime_of
 from ..state import State
-from ..store import Store
-from ..wire import JSON_BYTES, SCENARIO_HEADER_BYTES, SESSION_HEADER_BYTES, TENANT_HEADER_BYTES
+from ..wire import JSON_BYTES, SCENARIO_HEADER_BYTES
 from .entries import entry_of
 from .member import OWN_WAIT_S, Captured, Fleet, FleetFull, FleetUnavailable
 
@@ -148,8 +147,11 @@ class FleetMiddleware:
         session, a missing one where auth is required) make none and are not logged."""
         if not self.tenant_reads.fullmatch(path):
             return False
-        name = _tenant_to_open(self.state, scope)
-        return name is not None and name not in self.state.store.tenants
+        try:
+            name = requested_tenant(self.state, *tenant_headers(scope["headers"]))
+        except ApiError:  # refused before it reaches a tenant: makes none
+            return False
+        return name not in self.state.store.tenants
 
     def _masks(self) -> bool:
         """Whether a logged body's secrets are masked: unless a scenario rule matches on
@@ -251,30 +253,6 @@ def _tenant_reads() -> re.Pattern[str]:
     return re.compile("(?:" + "|".join(shapes) + ")", re.IGNORECASE)
 
 
-def _tenant_to_open(state: State, scope: Scope) -> str | None:
-    """The tenant a read would make (``api.common.tenant_for``'s rules), or None when it is
-    refused before (an unknown session; none where auth is required; a session and an
-    ``X-Mock-Tenant`` naming two tenants)."""
-    session_id = named = None
-    for key, value in scope["headers"]:
-        if key == SESSION_HEADER_BYTES:
-            session_id = value.decode("latin-1")
-        elif key == TENANT_HEADER_BYTES:
-            named = value.decode("latin-1")
-    session = None
-    mode = state.settings.auth
-    if mode != "off":
-        if session_id:
-            session = state.sessions.lookup(session_id)
-            if session is None:
-                return None
-        elif mode == "required":
-            return None
-    if session is not None:
-        return session.tenant if named is None or named == session.tenant else None
-    return named or Store.DEFAULT_TENANT
-
-
 async def _read_body(receive: Receive) -> tuple[bytes, Receive | None]:
     """The whole body; past ``MAX_LOGGED_BODY``, None and a ``receive`` that hands on what
     was read, then the rest."""
@@ -324,7 +302,3 @@ async def _deliver(
     await _send_all(send, captured.messages)
     if captured.error is not None:
         raise captured.error
-
-
-def fleet_of(state: State) -> Any:
-    return getattr(state, "fleet", None)

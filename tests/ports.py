@@ -1,0 +1,12 @@
+"""A port free on 127.0.0.1 right now, for the servers tests start (one helper for all)."""
+
+from __future__ import annotations
+
+import socket
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
